@@ -1,0 +1,131 @@
+"""Customer-name keys and near matches."""
+
+from __future__ import annotations
+
+import string
+import time
+from difflib import SequenceMatcher
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scoring.customers import MATCH_CUTOFF, close_matches, name_key
+
+FAST = settings(max_examples=300, deadline=None, database=None)
+QUICK = settings(max_examples=150, deadline=None, database=None)
+
+
+@pytest.mark.parametrize(
+    "spelling", ["Acme Corp.", "acme corp", "ACME-Corp", "  Acme\tCorp ", "Ａｃｍｅ　Ｃｏｒｐ", "acme_corp!"]
+)
+def test_spellings_of_one_customer_share_a_key(spelling: str) -> None:
+    assert name_key(spelling) == "acmecorp"
+
+
+def test_cjk_letters_are_kept_and_full_width_punctuation_dropped() -> None:
+    assert name_key("北京 科技（有限）公司。") == "北京科技有限公司"
+    assert name_key("株式会社・トヨタ") == "株式会社トヨタ"
+
+
+def test_letters_with_accents_and_digits_are_kept() -> None:
+    assert name_key("Société Générale 2") == "sociétégénérale2"
+    assert name_key("Straße") == name_key("STRASSE")
+
+
+def test_a_name_of_only_punctuation_symbols_and_spaces_has_an_empty_key() -> None:
+    assert name_key("!!! --- $$$ 🙂") == ""
+    assert name_key("") == ""
+
+
+def test_invisible_format_characters_do_not_split_a_key() -> None:
+    assert name_key("Ac\u200bme\u00adCorp") == "acmecorp"
+
+
+def test_sql_looking_names_get_an_ordinary_key() -> None:
+    assert name_key("Robert'); DROP TABLE deals;--") == "robertdroptabledeals"
+
+
+def test_a_dropped_separator_cannot_leave_the_key_unstable() -> None:
+    key = name_key("e-\u0301")
+    assert key == name_key(key) == "é"
+
+
+@FAST
+@given(st.text())
+def test_a_key_is_its_own_key(text: str) -> None:
+    key = name_key(text)
+    assert name_key(key) == key
+
+
+ascii_name = st.text(alphabet=string.ascii_letters + string.digits + " ", min_size=1, max_size=30)
+noise = st.text(alphabet=string.punctuation + " \t\u3000\u00a0", max_size=3)
+
+
+@QUICK
+@given(ascii_name, st.lists(noise, min_size=1, max_size=40))
+def test_case_spacing_and_punctuation_do_not_change_a_key(name: str, noises: list[str]) -> None:
+    noisy = "".join(ch + noises[i % len(noises)] for i, ch in enumerate(name.swapcase()))
+    assert name_key(noisy) == name_key(name)
+
+
+def _candidates(*names: str) -> list[tuple[str, str]]:
+    return [(name_key(n), n) for n in names]
+
+
+def test_a_typo_finds_the_customer_it_was_meant_to_be() -> None:
+    assert close_matches("Acme Crop", _candidates("Acme Corp", "Globex", "Initech")) == ["Acme Corp"]
+
+
+def test_an_exact_key_match_is_not_a_near_match() -> None:
+    assert close_matches("ACME corp.", _candidates("Acme Corp", "Acme Corps")) == ["Acme Corps"]
+
+
+def test_near_matches_come_best_first_and_stop_at_the_limit() -> None:
+    candidates = _candidates("Acme Corporation", "Acme Corp Ltd", "Acme Corps", "Acme Cor", "Globex")
+    assert close_matches("Acme Corp", candidates) == ["Acme Corps", "Acme Cor", "Acme Corp Ltd"]
+    assert close_matches("Acme Corp", candidates, limit=1) == ["Acme Corps"]
+    assert close_matches("Acme Corp", candidates, limit=0) == []
+
+
+def test_unrelated_names_are_not_near_matches() -> None:
+    assert close_matches("Globex", _candidates("Acme Corp", "Initech", "Umbrella")) == []
+
+
+def test_a_name_without_letters_has_no_near_matches() -> None:
+    assert close_matches("!!!", _candidates("Acme Corp")) == []
+
+
+def test_the_same_display_name_is_suggested_once() -> None:
+    assert close_matches("Acme Crop", [("acmecorp", "Acme Corp"), ("acmecorp", "Acme Corp")]) == ["Acme Corp"]
+
+
+def test_near_matches_among_ten_thousand_customers_take_well_under_a_second() -> None:
+    names = [f"Customer {i:05d} Holdings" for i in range(10_000)] + ["Acme Corp"]
+    candidates = _candidates(*names)
+    started = time.perf_counter()
+    assert close_matches("Acme Crop", candidates) == ["Acme Corp"]
+    close_matches("Customer 00042 Holding", candidates)
+    assert time.perf_counter() - started < 1.0
+
+
+def _reference(name: str, candidates: list[tuple[str, str]], limit: int) -> list[str]:
+    key = name_key(name)
+    best: dict[str, float] = {}
+    for candidate_key, display in candidates:
+        if candidate_key and candidate_key != key:
+            ratio = SequenceMatcher(None, candidate_key, key, autojunk=False).ratio()
+            if ratio >= MATCH_CUTOFF:
+                best[display] = max(ratio, best.get(display, 0.0))
+    ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+    return [display for display, _ in ranked[:limit]] if key else []
+
+
+short_name = st.text(alphabet="abcd ", min_size=1, max_size=8)
+
+
+@QUICK
+@given(short_name, st.lists(short_name, max_size=30), st.integers(min_value=0, max_value=4))
+def test_near_matches_are_exactly_the_best_difflib_ratios(name: str, names: list[str], limit: int) -> None:
+    candidates = _candidates(*names)
+    assert close_matches(name, candidates, limit=limit) == _reference(name, candidates, limit)
