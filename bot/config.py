@@ -1,0 +1,172 @@
+"""`pacer.yml`: the workspace's published rules and wiring (product lines, currency, teams...).
+
+A broken file fails at start with the file, the key and what is wrong, never later at run time.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+class ConfigError(Exception):
+    """pacer.yml cannot be used; the message names the file, the key and the problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _user_id(value: str) -> str:
+    if not SLACK_USER_ID.match(value):
+        raise ValueError(f"{value!r} is not a Slack user id (like U012AB3CD); copy it from the profile's ⋮ menu")
+    return value
+
+
+class ProductLine(_Strict):
+    name: str = Field(min_length=1, max_length=60)
+    premium: bool = False
+
+
+class Wins(_Strict):
+    channel: str
+    threshold: Decimal = Field(gt=0, description="deals at or above this amount are celebrated")
+
+    @field_validator("channel")
+    @classmethod
+    def _channel_id(cls, value: str) -> str:
+        if not SLACK_CHANNEL_ID.match(value):
+            raise ValueError(f"{value!r} is not a channel id (like C012AB3CD); not a #name")
+        return value
+
+
+class Team(_Strict):
+    name: str = Field(min_length=1, max_length=80)
+    manager: str
+    members: list[str] = Field(default_factory=list)
+
+    @field_validator("manager")
+    @classmethod
+    def _manager_id(cls, value: str) -> str:
+        return _user_id(value)
+
+    @field_validator("members")
+    @classmethod
+    def _member_ids(cls, value: list[str]) -> list[str]:
+        return [_user_id(v) for v in value]
+
+
+class PacerConfig(_Strict):
+    """The parsed pacer.yml. Defaults make an empty file (or none) a working configuration."""
+
+    currency: str = "USD"
+    recognition: Literal["signed", "paid"] = "signed"
+    timezone: str = Field(default="UTC", description="for members whose Slack profile has no time zone")
+    product_lines: list[ProductLine] = Field(default_factory=list)
+    wins: Wins | None = None
+    teams: list[Team] = Field(default_factory=list)
+    admins: list[str] = Field(default_factory=list)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not CURRENCY_CODE.match(value):
+            raise ValueError(f"{value!r} is not a three-letter ISO currency code such as USD, EUR or CNY")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Asia/Shanghai") from None
+        return value
+
+    @field_validator("admins")
+    @classmethod
+    def _admin_ids(cls, value: list[str]) -> list[str]:
+        return [_user_id(v) for v in value]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> PacerConfig:
+        seen: set[str] = set()
+        for line in self.product_lines:
+            if line.name.casefold() in seen:
+                raise ValueError(f"product line {line.name!r} is listed twice")
+            seen.add(line.name.casefold())
+        members: dict[str, str] = {}
+        for team in self.teams:
+            for member in team.members:
+                if member in members:
+                    raise ValueError(f"{member} is in two teams: {members[member]!r} and {team.name!r}")
+                members[member] = team.name
+        return self
+
+    @property
+    def product_names(self) -> list[str]:
+        return [line.name for line in self.product_lines]
+
+    def team_of(self, user_id: str) -> Team | None:
+        return next((t for t in self.teams if user_id in t.members), None)
+
+    def role_of(self, user_id: str) -> str:
+        if user_id in self.admins:
+            return "admin"
+        if any(t.manager == user_id for t in self.teams):
+            return "manager"
+        return "rep"
+
+
+def load_config(path: Path | None) -> PacerConfig:
+    """Read and validate pacer.yml; `None` means no file (defaults). Raises ConfigError."""
+    if path is None:
+        return PacerConfig()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot be read ({exc.strerror or exc}); set PACER_CONFIG to pacer.yml's path"
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}:{where}: not valid YAML: {problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys (currency:, teams:, ...)")
+    try:
+        return PacerConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, exc)) from None
+
+
+def _describe(path: Path, exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling against pacer.example.yml)"
+        got = error.get("input")
+        shown = (
+            "" if error["type"] in ("extra_forbidden", "missing") or isinstance(got, dict | list) else f" (got {got!r})"
+        )
+        lines.append(f"{path}: {key}: {message}{shown}")
+    return "\n".join(lines)

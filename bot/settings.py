@@ -1,0 +1,60 @@
+"""Process settings from the environment and `.env` (names as in PRODUCT §4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    """Everything a Pacer process reads from its environment. Nothing is read at import time."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = SLACK_DEFAULT_API_URL
+    database_url: str = "sqlite:///pacer.db"
+    pacer_config: Path | None = Field(default=None, description="path of pacer.yml")
+    port: int = Field(default=3000, ge=1, le=65535)
+    host: str = "0.0.0.0"
+    web_concurrency: int = Field(default=2, ge=1, le=64, description="gunicorn worker processes")
+    web_threads: int = Field(default=8, ge=1, le=256, description="threads per worker")
+    log_level: str = "INFO"
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_ends_with_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("SLACK_API_URL must be an http(s) URL, e.g. https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def missing_for_run(self) -> list[str]:
+        """Names of the variables `pacer run` needs but does not have, in the order to fix them."""
+        missing = []
+        if self.slack_bot_token is None:
+            missing.append("SLACK_BOT_TOKEN")
+        if not self.socket_mode and self.slack_signing_secret is None:
+            missing.append("SLACK_SIGNING_SECRET")
+        return missing
+
+    def config_path(self) -> Path | None:
+        """The pacer.yml to load: PACER_CONFIG if set, else ./pacer.yml if it exists, else none."""
+        if self.pacer_config is not None:
+            return self.pacer_config
+        default = Path("pacer.yml")
+        return default if default.exists() else None

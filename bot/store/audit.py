@@ -1,0 +1,49 @@
+"""The audit log: who changed what, when, from which source, with the before and after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot.store.tables import AuditEntry
+
+
+def record(
+    session: Session,
+    *,
+    workspace_id: int,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    source: str,
+    at: datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            workspace_id=workspace_id,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+            source=source,
+            at=at,
+        )
+    )
+
+
+def entries(
+    session: Session, *, workspace_id: int, entity: str | None = None, entity_id: int | None = None
+) -> list[AuditEntry]:
+    query = select(AuditEntry).where(AuditEntry.workspace_id == workspace_id)
+    if entity is not None:
+        query = query.where(AuditEntry.entity == entity)
+    if entity_id is not None:
+        query = query.where(AuditEntry.entity_id == entity_id)
+    return list(session.exec(query.order_by(AuditEntry.id)))  # type: ignore[arg-type]

@@ -1,0 +1,104 @@
+"""Members: Slack users of a workspace, registered on first contact from `users.info`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlmodel import Session, select
+
+from bot.store.common import insert_ignoring_conflict
+from bot.store.tables import Member
+from scoring.people import Person, Role
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    """What `users.info` tells us about a person."""
+
+    user_id: str
+    name: str
+    real_name: str | None = None
+    tz: str | None = None
+    locale: str | None = None
+    is_bot: bool = False
+    deleted: bool = False
+
+    @classmethod
+    def from_api(cls, user: dict[str, Any]) -> SlackUser:
+        profile = user.get("profile") or {}
+        display = profile.get("display_name") or user.get("real_name") or user.get("name") or user["id"]
+        return cls(
+            user_id=user["id"],
+            name=str(display)[:200],
+            real_name=(user.get("real_name") or profile.get("real_name") or None),
+            tz=user.get("tz") or None,
+            locale=user.get("locale") or None,
+            is_bot=bool(user.get("is_bot")),
+            deleted=bool(user.get("deleted")),
+        )
+
+    def facts(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "real_name": self.real_name,
+            "tz": self.tz,
+            "locale": self.locale,
+            "is_bot": self.is_bot,
+            "deleted": self.deleted,
+        }
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Role, team and manager for a user, from pacer.yml."""
+
+    role: Role
+    team: str | None
+    manager_user_id: str | None
+
+
+def get(session: Session, *, workspace_id: int, user_id: str) -> Member | None:
+    return session.exec(select(Member).where(Member.workspace_id == workspace_id, Member.user_id == user_id)).first()
+
+
+def get_many(session: Session, *, workspace_id: int, user_ids: list[str]) -> dict[str, Member]:
+    rows = session.exec(select(Member).where(Member.workspace_id == workspace_id, Member.user_id.in_(user_ids)))  # type: ignore[attr-defined]
+    return {row.user_id: row for row in rows}
+
+
+def register(session: Session, *, workspace_id: int, user: SlackUser, placement: Placement, now: datetime) -> bool:
+    """Insert the member unless a concurrent request already did; True when this call inserted it."""
+    values = {
+        "workspace_id": workspace_id,
+        "user_id": user.user_id,
+        **user.facts(),
+        "role": placement.role,
+        "team": placement.team,
+        "manager_user_id": placement.manager_user_id,
+        "refreshed_at": now,
+        "created_at": now,
+    }
+    return insert_ignoring_conflict(session, Member, values, ["workspace_id", "user_id"])
+
+
+def apply_refresh(member: Member, *, user: SlackUser, now: datetime) -> dict[str, Any]:
+    """Copy fresh profile facts onto the member; returns the changed fields' old values."""
+    before = {}
+    for field, value in user.facts().items():
+        if getattr(member, field) != value:
+            before[field] = getattr(member, field)
+            setattr(member, field, value)
+    member.refreshed_at = now
+    return before
+
+
+def as_person(member: Member) -> Person:
+    return Person(
+        user_id=member.user_id,
+        name=member.name,
+        role=cast(Role, member.role),
+        manager_user_id=member.manager_user_id,
+        tz=member.tz,
+    )

@@ -1,0 +1,116 @@
+"""The outbox table: messages owed to Slack, claimed by one sender at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, or_, select
+
+from bot.store.common import insert_ignoring_conflict
+from bot.store.tables import OutboxMessage, Workspace
+
+CLAIM_FOR = timedelta(minutes=2)
+
+
+def enqueue(
+    session: Session,
+    *,
+    workspace_id: int,
+    key: str,
+    kind: str,
+    channel: str,
+    payload: dict[str, Any],
+    now: datetime,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue a message once per (workspace, key); False when that key was already queued."""
+    return insert_ignoring_conflict(
+        session,
+        OutboxMessage,
+        {
+            "workspace_id": workspace_id,
+            "key": key,
+            "kind": kind,
+            "channel": channel,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "not_before": not_before or now,
+            "created_at": now,
+        },
+        ["workspace_id", "key"],
+    )
+
+
+def claim_due(session: Session, *, now: datetime, limit: int = 50) -> list[tuple[OutboxMessage, str]]:
+    """Claim due pending messages (and ones whose claim expired after a crash) with their team ids."""
+    due = session.exec(
+        select(OutboxMessage.id)
+        .where(
+            or_(
+                col(OutboxMessage.status) == "pending",
+                (col(OutboxMessage.status) == "sending") & (col(OutboxMessage.claimed_until) < now),
+            ),
+            col(OutboxMessage.not_before) <= now,
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    ).all()
+    claimed = []
+    for message_id in due:
+        result = session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == message_id,
+                or_(
+                    col(OutboxMessage.status) == "pending",
+                    (col(OutboxMessage.status) == "sending") & (col(OutboxMessage.claimed_until) < now),
+                ),
+            )
+            .values(status="sending", claimed_until=now + CLAIM_FOR, attempts=OutboxMessage.attempts + 1)
+        )
+        if result.rowcount == 1:
+            claimed.append(message_id)
+    if not claimed:
+        return []
+    rows = session.exec(
+        select(OutboxMessage, Workspace.team_id)
+        .join(Workspace)
+        .where(col(OutboxMessage.id).in_(claimed))
+        .order_by(col(OutboxMessage.id))
+    )
+    return [(message, team_id) for message, team_id in rows]
+
+
+def finish(
+    session: Session,
+    *,
+    message_id: int,
+    status: str,
+    now: datetime,
+    ts: str | None = None,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+) -> None:
+    """Record the outcome: `sent` (with ts), `failed`/`unknown` (with error), or back to `pending` at retry_at."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        return
+    message.status = status
+    message.claimed_until = None
+    message.ts = ts
+    message.error = error[:300] if error else None
+    if status == "sent":
+        message.sent_at = now
+    if retry_at is not None:
+        message.not_before = retry_at
+    session.add(message)
+
+
+def by_status(session: Session, *, status: str | None = None) -> list[OutboxMessage]:
+    query = select(OutboxMessage)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    return list(session.exec(query.order_by(col(OutboxMessage.id))))

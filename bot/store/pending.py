@@ -1,0 +1,37 @@
+"""Pending questions ("log it again?", "did you mean…?") that a button answers at most once."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from bot.store.tables import PendingAction
+
+
+def ask(session: Session, *, workspace_id: int, user_id: str, kind: str, payload: dict[str, Any], now: datetime) -> str:
+    token = secrets.token_hex(12)
+    session.add(
+        PendingAction(id=token, workspace_id=workspace_id, user_id=user_id, kind=kind, payload=payload, created_at=now)
+    )
+    return token
+
+
+def take(session: Session, *, workspace_id: int, user_id: str, token: str, now: datetime) -> PendingAction | None:
+    """Mark the question answered and return it; None if unknown, someone else's, or already answered."""
+    result = session.exec(
+        update(PendingAction)
+        .where(
+            col(PendingAction.id) == token,
+            col(PendingAction.workspace_id) == workspace_id,
+            col(PendingAction.user_id) == user_id,
+            col(PendingAction.answered_at).is_(None),
+        )
+        .values(answered_at=now)
+    )
+    if result.rowcount != 1:
+        return None
+    return session.get(PendingAction, token)

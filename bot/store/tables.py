@@ -1,0 +1,172 @@
+"""Database tables. Every row belongs to one workspace (`workspace_id`); nothing is ever deleted.
+
+Money is stored as integer minor units (`amount_minor`, cents) so it is exact and sums exactly in
+SQL on SQLite and PostgreSQL alike; `bot.store` converts to `Decimal` at the edge.
+Times are timezone-aware and stored as UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Workspace(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, unique=True)
+    name: str | None = Field(default=None, max_length=200)
+    deal_seq: int = 0
+    activity_seq: int = 0
+    created_at: datetime
+
+
+class Member(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    user_id: str = Field(max_length=32)
+    name: str = Field(max_length=200)
+    real_name: str | None = Field(default=None, max_length=200)
+    tz: str | None = Field(default=None, max_length=64)
+    locale: str | None = Field(default=None, max_length=16)
+    role: str = Field(default="rep", max_length=16)
+    team: str | None = Field(default=None, max_length=80)
+    manager_user_id: str | None = Field(default=None, max_length=32)
+    profile: str | None = Field(default=None, max_length=40)
+    is_bot: bool = False
+    deleted: bool = False
+    refreshed_at: datetime | None = None
+    created_at: datetime
+
+
+class Customer(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "name_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200)
+    source: str = Field(max_length=16)
+    created_by: str = Field(max_length=32)
+    created_at: datetime
+
+
+class Deal(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        UniqueConstraint("workspace_id", "source_key"),
+        Index("ix_deal_owner_signed", "workspace_id", "owner_id", "signed_on"),
+        Index("ix_deal_customer_signed", "workspace_id", "customer_id", "signed_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    number: int
+    owner_id: int = Field(foreign_key="member.id")
+    customer_id: int = Field(foreign_key="customer.id")
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)
+    product_line: str | None = Field(default=None, max_length=60)
+    signed_on: date
+    paid_on: date | None = None
+    note: str | None = Field(default=None, max_length=1000)
+    source: str = Field(max_length=16)
+    source_key: str = Field(max_length=200)
+    created_at: datetime
+    voided_at: datetime | None = None
+    voided_by: str | None = Field(default=None, max_length=32)
+    void_reason: str | None = Field(default=None, max_length=300)
+
+
+class Activity(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        UniqueConstraint("workspace_id", "source_key"),
+        Index("ix_activity_owner_on", "workspace_id", "owner_id", "occurred_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    number: int
+    owner_id: int = Field(foreign_key="member.id")
+    kind: str = Field(max_length=16)
+    count: int
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    occurred_on: date
+    note: str | None = Field(default=None, max_length=1000)
+    source: str = Field(max_length=16)
+    source_key: str = Field(max_length=200)
+    created_at: datetime
+    voided_at: datetime | None = None
+    voided_by: str | None = Field(default=None, max_length=32)
+    void_reason: str | None = Field(default=None, max_length=300)
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_entity", "workspace_id", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    actor: str = Field(max_length=32, description="Slack user id, or 'system'")
+    action: str = Field(max_length=40)
+    entity: str = Field(max_length=24)
+    entity_id: int | None = None
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    source: str = Field(max_length=16)
+    at: datetime
+
+
+class RequestReceipt(SQLModel, table=True):
+    """One row per Slack request that had an effect: its unique key makes retries harmless."""
+
+    __tablename__ = "request_receipt"
+
+    workspace_id: int = Field(foreign_key="workspace.id", primary_key=True)
+    key: str = Field(max_length=200, primary_key=True)
+    response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime
+
+
+class PendingAction(SQLModel, table=True):
+    """A question put to a user ("log it again?", "did you mean…?"), answered at most once."""
+
+    __tablename__ = "pending_action"
+
+    id: str = Field(primary_key=True, max_length=32)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    user_id: str = Field(max_length=32)
+    kind: str = Field(max_length=24)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+    answered_at: datetime | None = None
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message Pacer owes Slack. Written in the same transaction as its cause; sent after."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "key"),
+        Index("ix_outbox_due", "status", "not_before"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    key: str = Field(max_length=200)
+    kind: str = Field(max_length=24)
+    channel: str = Field(max_length=32)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=10)
+    attempts: int = 0
+    not_before: datetime
+    claimed_until: datetime | None = None
+    ts: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=300)
+    created_at: datetime
+    sent_at: datetime | None = None

@@ -1,0 +1,21 @@
+"""Slack listeners, one module per feature; each exposes `register(app, deps)`.
+
+Listeners are thin: parse the payload, run one unit of work through `bot.services`, render with
+`handlers.blocks`. They take `deps` as a keyword-only argument bound with `functools.partial`,
+which Bolt's argument injection leaves alone.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.deps import Deps
+
+
+def register(app: App, deps: Deps) -> None:
+    from handlers import activities, deals, errors, events
+
+    deals.register(app, deps)
+    activities.register(app, deps)
+    events.register(app, deps)
+    errors.register(app, deps)

@@ -1,0 +1,45 @@
+"""Block Kit pieces shared by every surface: escaping, errors, small formatting helpers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+
+from scoring.errors import PacerError
+
+
+def escape(text: str) -> str:
+    """Make user text inert in mrkdwn: no `<!channel>`, mentions or links can be smuggled through."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def day(value: date) -> str:
+    return value.strftime("%a %d %b %Y")
+
+
+def section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def context(*texts: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=t) for t in texts])
+
+
+def error_blocks(error: PacerError) -> list[Block]:
+    blocks: list[Block] = [section(f":warning: {escape(error.message)}")]
+    if error.example:
+        blocks.append(context(f"Example: `{escape(error.example)}`"))
+    return blocks
+
+
+def error_text(error: PacerError) -> str:
+    return error.message + (f" Example: {error.example}" if error.example else "")
+
+
+def as_dicts(blocks: list[Block]) -> list[dict]:  # type: ignore[type-arg]
+    return [block.to_dict() for block in blocks]

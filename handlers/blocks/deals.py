@@ -1,0 +1,247 @@
+"""Block Kit for deals: receipts, lists, questions, the wins-channel post and the modal."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    DatePickerElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.services.deals import CustomerUnclear, DealLogged, DuplicateSuspected
+from handlers import ids
+from handlers.blocks.common import context, day, escape, mention, section
+from scoring.money import format_amount
+from scoring.recognition import CountingReceipt
+from scoring.records import DealRecord
+
+LIST_LINES_PER_SECTION = 12
+
+
+def describe(record: DealRecord) -> str:
+    parts = [f"*{format_amount(record.money)}*", f"with *{escape(record.customer)}*"]
+    if record.product_line:
+        parts.append(f"· {escape(record.product_line)}")
+    return " ".join(parts)
+
+
+def logged(result: DealLogged) -> list[Block]:
+    record = result.record
+    new = " · :sparkles: new customer" if result.new_customer else ""
+    head = "Already logged (same request):" if result.replayed else ":white_check_mark: Logged"
+    blocks: list[Block] = [section(f"{head} *{record.ref}* — {describe(record)}{new}")]
+    facts = [
+        receipt_text(result.receipt),
+        f"Signed {day(record.signed_on)}" + (f", paid {day(record.paid_on)}" if record.paid_on else ", not paid yet"),
+        f"Source: {record.source.label}",
+    ]
+    if record.note:
+        facts.append(f"Note: {escape(record.note)}")
+    blocks.append(context(*facts))
+    tally = result.tally
+    line = (
+        f"*{tally.label} so far:* {tally.deals} deal{'s' if tally.deals != 1 else ''}, {format_amount(tally.revenue)}"
+    )
+    if tally.awaiting_payment:
+        line += f" · {tally.awaiting_payment} awaiting payment ({format_amount(tally.awaiting_amount)})"
+    blocks.append(section(line))
+    if record.voided:
+        blocks.append(context(f":wastebasket: Voided: {escape(record.void_reason or '')}"))
+    else:
+        blocks.append(deal_buttons(record))
+    return blocks
+
+
+def receipt_text(receipt: CountingReceipt) -> str:
+    return (":hourglass_flowing_sand: " if receipt.waiting_for_payment else ":calendar: ") + receipt.describe()
+
+
+def deal_buttons(record: DealRecord) -> ActionsBlock:
+    value = str(record.number)
+    elements = [
+        ButtonElement(
+            text="Undo",
+            action_id=ids.DEAL_UNDO,
+            value=value,
+            style="danger",
+            confirm=ConfirmObject(
+                title="Undo this deal?",
+                text=f"{record.ref} will be voided (kept in the audit log).",
+                confirm="Undo it",
+                deny="Keep it",
+            ),
+        )
+    ]
+    if record.paid_on is None:
+        elements.append(ButtonElement(text="Mark paid", action_id=ids.DEAL_MARK_PAID, value=value))
+    return ActionsBlock(block_id=f"deal_{record.number}", elements=elements)
+
+
+def voided(record: DealRecord, *, changed: bool) -> list[Block]:
+    how = "Voided" if changed else "Already voided"
+    return [
+        section(f":wastebasket: {how} *{record.ref}* — {describe(record)}"),
+        context(f"Reason: {escape(record.void_reason or '')}", "Kept in the audit log; it no longer counts."),
+    ]
+
+
+def paid(record: DealRecord, receipt: CountingReceipt, *, changed: bool) -> list[Block]:
+    how = "Marked paid" if changed else "Already paid"
+    assert record.paid_on is not None
+    return [
+        section(f":moneybag: {how}: *{record.ref}* — {describe(record)} on {day(record.paid_on)}"),
+        context(receipt_text(receipt)),
+    ]
+
+
+def listing(records: list[DealRecord], *, today: date) -> list[Block]:
+    if not records:
+        return [section("You haven't logged any deals yet."), context("Log one: `/deal 12500 Acme Corp`")]
+    lines = []
+    for record in records:
+        status = "paid" if record.paid_on else "signed"
+        line = f"`{record.ref}` {day(record.signed_on)} · {describe(record)} · {status}"
+        lines.append(f"~{line}~ (voided)" if record.voided else line)
+    blocks: list[Block] = [
+        section(f"*Your last {len(records)} deal{'s' if len(records) != 1 else ''}* (as of {day(today)})")
+    ]
+    for start in range(0, len(lines), LIST_LINES_PER_SECTION):
+        blocks.append(section("\n".join(lines[start : start + LIST_LINES_PER_SECTION])))
+    blocks.append(context("Void one: `/deal void D-12 wrong amount` · Mark paid: `/deal paid D-12`"))
+    return blocks
+
+
+def duplicate_question(question: DuplicateSuspected, *, now: datetime) -> list[Block]:
+    existing = question.existing
+    minutes = max(1, int((now - existing.created_at).total_seconds() // 60))
+    return [
+        section(
+            f":thinking_face: You logged *{existing.ref}* — {describe(existing)} — "
+            f"{minutes} minute{'s' if minutes != 1 else ''} ago. Log it again?"
+        ),
+        ActionsBlock(
+            elements=[
+                ButtonElement(text="Log it again", action_id=ids.DEAL_LOG_AGAIN, value=question.token, style="primary"),
+                ButtonElement(text="Cancel", action_id=ids.DEAL_CANCEL, value=question.token),
+            ]
+        ),
+    ]
+
+
+def customer_question(question: CustomerUnclear) -> list[Block]:
+    name = escape(question.request.customer)
+    buttons = [
+        ButtonElement(text=suggestion[:70], action_id=f"{ids.DEAL_PICK_CUSTOMER}_{i}", value=f"{question.token}:{i}")
+        for i, suggestion in enumerate(question.suggestions)
+    ]
+    buttons.append(
+        ButtonElement(
+            text=f"“{question.request.customer[:40]}” is new", action_id=ids.DEAL_NEW_CUSTOMER, value=question.token
+        )
+    )
+    buttons.append(ButtonElement(text="Cancel", action_id=ids.DEAL_CANCEL, value=question.token))
+    return [
+        section(f":mag: No customer called *{name}* yet. Did you mean one of these?"),
+        ActionsBlock(elements=buttons),
+    ]
+
+
+def cancelled() -> list[Block]:
+    return [section("OK, nothing was logged.")]
+
+
+def already_answered() -> list[Block]:
+    return [section("That question was already answered."), context("See your deals: `/deal list`")]
+
+
+def win(record: DealRecord, reason: str) -> list[Block]:
+    return [section(f":tada: {mention(record.owner_user_id)} closed {describe(record)} — {escape(reason)}!")]
+
+
+def help_blocks(*, currency: str, products: list[str]) -> list[Block]:
+    product_hint = f"Product lines: {', '.join(escape(p) for p in products)}." if products else ""
+    return [
+        section(
+            "*Log a deal* — `/deal <amount> <customer> [product:<line>] [stage:signed|paid] "
+            "[date:YYYY-MM-DD] [note:<text>]`"
+        ),
+        context(
+            "`/deal 12500 Acme Corp` · `/deal 12.5k Acme Corp stage:paid note:renewal` · `/deal` alone opens a form",
+            f"Amounts are in {currency}: 12500, 12,500, 12.5k, 1.2m, 1.2万.",
+            product_hint or "No product lines are configured.",
+        ),
+        section("`/deal list` your recent deals · `/deal void D-12 <reason>` · `/deal paid D-12 [YYYY-MM-DD]`"),
+    ]
+
+
+def modal(*, products: list[str], today: date, metadata: dict[str, str]) -> View:
+    blocks: list[Block] = [
+        InputBlock(
+            block_id="amount",
+            label="Amount",
+            hint="12500, 12.5k, $12,500 or 1.2万",
+            element=PlainTextInputElement(action_id="value", placeholder="12500", max_length=40),
+        ),
+        InputBlock(
+            block_id="customer",
+            label="Customer",
+            element=PlainTextInputElement(action_id="value", placeholder="Acme Corp", max_length=120),
+        ),
+    ]
+    if products:
+        blocks.append(
+            InputBlock(
+                block_id="product",
+                label="Product line",
+                optional=True,
+                element=StaticSelectElement(
+                    action_id="value",
+                    placeholder="Choose a line",
+                    options=[Option(text=p[:75], value=p[:75]) for p in products[:100]],
+                ),
+            )
+        )
+    signed, paid_option = Option(text="Signed", value="signed"), Option(text="Paid (prepayment received)", value="paid")
+    blocks += [
+        InputBlock(
+            block_id="stage",
+            label="Stage",
+            element=RadioButtonsElement(action_id="value", options=[signed, paid_option], initial_option=signed),
+        ),
+        InputBlock(
+            block_id="date",
+            label="Date",
+            optional=True,
+            element=DatePickerElement(action_id="value", initial_date=today.isoformat()),
+        ),
+        InputBlock(
+            block_id="note",
+            label="Note",
+            optional=True,
+            element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=ids.DEAL_MODAL,
+        title="Log a deal",
+        submit="Log deal",
+        close="Cancel",
+        private_metadata=json.dumps(metadata),
+        blocks=blocks,
+    )
+
+
+def result_view(blocks: list[Block], *, title: str = "Deal") -> View:
+    return View(type="modal", callback_id=ids.DEAL_RECEIPT, title=title, close="Done", blocks=blocks)

@@ -1,0 +1,260 @@
+"""`/deal`: quick syntax, list, void, paid, the modal, and the buttons on every deal reply."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from sqlmodel import Session
+
+from bot.deps import Deps
+from bot.directory import Caller
+from bot.services import deals as service
+from bot.store import deals as deal_store
+from bot.store import outbox
+from handlers import ids
+from handlers.blocks import deals as blocks
+from handlers.blocks.common import as_dicts
+from handlers.parse import (
+    DealHelp,
+    DealRequest,
+    ListDeals,
+    LogDeal,
+    MarkDealPaid,
+    OpenDealModal,
+    VoidDeal,
+    deal_from_fields,
+    parse_deal_command,
+)
+from handlers.replies import Reply, answer_action, answer_command, run
+from handlers.views import field_values, view_errors
+from scoring.errors import FieldErrors, PacerError
+from scoring.money import format_amount
+from scoring.records import Source
+
+UNDO_REASON = "undone with the Undo button"
+
+
+def register(app: App, deps: Deps) -> None:
+    app.command(ids.DEAL)(partial(deal_command, deps=deps))
+    app.view(ids.DEAL_MODAL)(partial(deal_modal_submitted, deps=deps))
+    app.action(ids.DEAL_UNDO)(partial(undo_clicked, deps=deps))
+    app.action(ids.DEAL_MARK_PAID)(partial(mark_paid_clicked, deps=deps))
+    app.action(ids.DEAL_LOG_AGAIN)(partial(answer_clicked, deps=deps))
+    app.action(ids.DEAL_NEW_CUSTOMER)(partial(answer_clicked, deps=deps))
+    app.action(re.compile(rf"^{ids.DEAL_PICK_CUSTOMER}_\d+$"))(partial(answer_clicked, deps=deps))
+    app.action(ids.DEAL_CANCEL)(partial(cancel_clicked, deps=deps))
+
+
+def deal_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
+    config = deps.config
+
+    def work(session: Session, caller: Caller) -> Reply:
+        parsed = parse_deal_command(
+            command.get("text") or "", today=caller.today, currency=config.currency, product_lines=config.product_names
+        )
+        now = deps.clock()
+        match parsed:
+            case LogDeal(request=request):
+                return log(
+                    session,
+                    caller,
+                    request,
+                    deps=deps,
+                    source=Source.SLACK_COMMAND,
+                    source_key=f"command:{command['trigger_id']}",
+                )
+            case ListDeals():
+                records = service.recent_deals(session, caller, limit=15)
+                return Reply(blocks=blocks.listing(records, today=caller.today), text=f"Your last {len(records)} deals")
+            case VoidDeal(number=number, reason=reason):
+                record, changed = service.void_deal(
+                    session, caller, number=number, reason=reason, source=Source.SLACK_COMMAND, now=now
+                )
+                return Reply(blocks=blocks.voided(record, changed=changed), text=f"Voided {record.ref}")
+            case MarkDealPaid(number=number, on=on):
+                record, changed, receipt = service.mark_paid(
+                    session, caller, number=number, on=on, config=config, source=Source.SLACK_COMMAND, now=now
+                )
+                return Reply(blocks=blocks.paid(record, receipt, changed=changed), text=f"{record.ref} paid")
+            case OpenDealModal():
+                metadata = {"channel": command.get("channel_id", "")}
+                return Reply(
+                    open_view=blocks.modal(products=config.product_names, today=caller.today, metadata=metadata)
+                )
+            case DealHelp():
+                return Reply(
+                    blocks=blocks.help_blocks(currency=config.currency, products=config.product_names),
+                    text="How to log deals",
+                )
+        raise AssertionError(f"unhandled {parsed!r}")
+
+    answer_command(ack, command, deps, work)
+
+
+def log(
+    session: Session,
+    caller: Caller,
+    request: DealRequest,
+    *,
+    deps: Deps,
+    source: Source,
+    source_key: str,
+    duplicate_ok: bool = False,
+    customer_ok: bool = False,
+) -> Reply:
+    """Log (or ask first), and queue the wins-channel post in the same transaction as the deal."""
+    now = deps.clock()
+    outcome = service.log_deal(
+        session,
+        caller,
+        request,
+        config=deps.config,
+        source=source,
+        source_key=source_key,
+        now=now,
+        duplicate_ok=duplicate_ok,
+        customer_ok=customer_ok,
+    )
+    match outcome:
+        case service.DuplicateSuspected():
+            return Reply(
+                blocks=blocks.duplicate_question(outcome, now=now),
+                text=f"You logged {outcome.existing.ref} a moment ago. Log it again?",
+            )
+        case service.CustomerUnclear():
+            return Reply(
+                blocks=blocks.customer_question(outcome), text=f"Did you mean {', '.join(outcome.suggestions)}?"
+            )
+    record = outcome.record
+    queued = False
+    wins = deps.config.wins
+    if outcome.celebrate and wins is not None and not outcome.replayed:
+        win = blocks.win(record, outcome.celebrate)
+        queued = outbox.enqueue(
+            session,
+            workspace_id=caller.workspace_id,
+            key=f"win:{record.ref}",
+            kind="deal_win",
+            channel=wins.channel,
+            now=now,
+            payload={
+                "text": f"{record.owner_user_id} closed {format_amount(record.money)}",
+                "blocks": as_dicts(win),
+                "unfurl_links": False,
+            },
+        )
+    return Reply(
+        blocks=blocks.logged(outcome),
+        queued=queued,
+        text=f"Logged {record.ref}: {format_amount(record.money)} with {record.customer}",
+    )
+
+
+def deal_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, deps: Deps) -> None:
+    config = deps.config
+    values = field_values(view)
+
+    def work(session: Session, caller: Caller) -> Reply:
+        request = deal_from_fields(
+            amount=values.get("amount") or "",
+            customer=values.get("customer") or "",
+            product=values.get("product"),
+            stage=values.get("stage"),
+            on=values.get("date"),
+            note=values.get("note"),
+            today=caller.today,
+            currency=config.currency,
+            product_lines=config.product_names,
+        )
+        return log(session, caller, request, deps=deps, source=Source.MODAL, source_key=f"view:{view['id']}")
+
+    try:
+        reply = run(deps, body["team"]["id"], body["user"]["id"], work)
+    except FieldErrors as errors:
+        ack(response_action="errors", errors=view_errors(errors, view))
+        return
+    except PacerError as error:
+        ack(response_action="errors", errors=view_errors(FieldErrors({"amount": error.message}), view))
+        return
+    ack(response_action="update", view=blocks.result_view(reply.blocks))
+
+
+def _number(body: dict[str, Any]) -> int:
+    return int(body["actions"][0]["value"])
+
+
+def undo_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps) -> None:
+    def work(session: Session, caller: Caller) -> Reply:
+        record, changed = service.void_deal(
+            session, caller, number=_number(body), reason=UNDO_REASON, source=Source.SLACK_COMMAND, now=deps.clock()
+        )
+        return Reply(blocks=blocks.voided(record, changed=changed), text=f"Voided {record.ref}")
+
+    answer_action(ack, body, respond, deps, work, view_title="Deal")
+
+
+def mark_paid_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps) -> None:
+    def work(session: Session, caller: Caller) -> Reply:
+        record, changed, receipt = service.mark_paid(
+            session,
+            caller,
+            number=_number(body),
+            on=None,
+            config=deps.config,
+            source=Source.SLACK_COMMAND,
+            now=deps.clock(),
+        )
+        return Reply(blocks=blocks.paid(record, receipt, changed=changed), text=f"{record.ref} paid")
+
+    answer_action(ack, body, respond, deps, work, view_title="Deal")
+
+
+def answer_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps) -> None:
+    """ "Log it again", a suggested customer, or "is new": log the stored request exactly once."""
+    action = body["actions"][0]
+    token, _, choice = action["value"].partition(":")
+    source_key = f"answer:{token}"
+
+    def work(session: Session, caller: Caller) -> Reply:
+        answer = service.answer(session, caller, token, now=deps.clock())
+        if answer is None:
+            existing = deal_store.by_source_key(session, workspace_id=caller.workspace_id, source_key=source_key)
+            if existing is None:
+                return Reply(blocks=blocks.already_answered(), text="That question was already answered.")
+            replayed = service.replay(session, caller, existing, config=deps.config)
+            return Reply(blocks=blocks.logged(replayed), text=f"Already logged as {replayed.record.ref}")
+        kind, request, source, payload = answer
+        if action["action_id"] == ids.DEAL_LOG_AGAIN:
+            return log(
+                session,
+                caller,
+                request,
+                deps=deps,
+                source=source,
+                source_key=source_key,
+                duplicate_ok=True,
+                customer_ok=True,
+            )
+        if action["action_id"] == ids.DEAL_NEW_CUSTOMER:
+            return log(session, caller, request, deps=deps, source=source, source_key=source_key, customer_ok=True)
+        suggestions = payload.get("suggestions") or []
+        index = int(choice) if choice.isdigit() else -1
+        if kind != "deal_customer" or not 0 <= index < len(suggestions):
+            return Reply(blocks=blocks.already_answered(), text="That choice is no longer available.")
+        chosen = request.model_copy(update={"customer": suggestions[index]})
+        return log(session, caller, chosen, deps=deps, source=source, source_key=source_key, customer_ok=True)
+
+    answer_action(ack, body, respond, deps, work, view_title="Deal")
+
+
+def cancel_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps) -> None:
+    token = body["actions"][0]["value"].partition(":")[0]
+
+    def work(session: Session, caller: Caller) -> Reply:
+        service.answer(session, caller, token, now=deps.clock())
+        return Reply(blocks=blocks.cancelled(), text="Nothing was logged.")
+
+    answer_action(ack, body, respond, deps, work, view_title="Deal")

@@ -1,0 +1,27 @@
+"""Every command, action id, callback id and event Pacer listens to — the manifest must match."""
+
+from __future__ import annotations
+
+# Slash commands (manifest.yml: features.slash_commands)
+DEAL = "/deal"
+ACTIVITY = "/activity"
+COMMANDS = (DEAL, ACTIVITY)
+
+# Events (manifest.yml: settings.event_subscriptions.bot_events)
+USER_CHANGE = "user_change"
+EVENTS = (USER_CHANGE,)
+
+# Block actions
+DEAL_UNDO = "deal_undo"
+DEAL_MARK_PAID = "deal_mark_paid"
+DEAL_LOG_AGAIN = "deal_log_again"
+DEAL_PICK_CUSTOMER = "deal_pick_customer"
+DEAL_NEW_CUSTOMER = "deal_new_customer"
+DEAL_CANCEL = "deal_cancel"
+ACTIVITY_UNDO = "activity_undo"
+
+# Modal callback ids and their input blocks
+DEAL_MODAL = "deal_modal"
+DEAL_RECEIPT = "deal_receipt"
+ACTIVITY_MODAL = "activity_modal"
+ACTIVITY_RECEIPT = "activity_receipt"

@@ -1,0 +1,99 @@
+"""How a listener answers: one place that turns results and typed errors into Slack replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+from sqlmodel import Session
+
+from bot.deps import Deps
+from bot.directory import Caller
+from bot.store.members import SlackUser
+from handlers.blocks.common import as_dicts, error_blocks, error_text
+from scoring.errors import PacerError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Reply:
+    """What a listener says back: blocks with a plain-text fallback, or a modal to open."""
+
+    blocks: list[Block] = field(default_factory=list)
+    text: str = ""
+    open_view: View | None = None
+    queued: bool = False  # the work queued outbox messages: wake the sender
+
+
+def run(deps: Deps, team_id: str, user_id: str, work: Callable[[Session, Caller], Reply]) -> Reply:
+    """One unit of work for one request; a stale member profile is refreshed after the ack."""
+    stale: list[bool] = []
+
+    def tracked(session: Session, caller: Caller) -> Reply:
+        stale[:] = [caller.stale]
+        return work(session, caller)
+
+    reply = deps.uow.run(team_id, user_id, tracked)
+    if reply.queued:
+        deps.outbox.kick()
+    if stale and stale[0]:
+        deps.after_ack(refresh_member, deps, team_id, user_id)
+    return reply
+
+
+def refresh_member(deps: Deps, team_id: str, user_id: str) -> None:
+    user = deps.directory.lookup(user_id)
+    if user is None:
+        return
+    with deps.db.transaction() as session:
+        deps.directory.refresh(session, team_id=team_id, user=user, now=deps.clock())
+
+
+def refresh_from_event(deps: Deps, session: Session, team_id: str, user: dict[str, Any]) -> None:
+    deps.directory.refresh(session, team_id=team_id, user=SlackUser.from_api(user), now=deps.clock())
+
+
+def answer_command(ack: Ack, command: dict[str, Any], deps: Deps, work: Callable[[Session, Caller], Reply]) -> None:
+    """Slash command: the ack carries the ephemeral answer; a modal opens after the ack."""
+    try:
+        reply = run(deps, command["team_id"], command["user_id"], work)
+    except PacerError as error:
+        ack(response_type="ephemeral", text=error_text(error), blocks=as_dicts(error_blocks(error)))
+        return
+    if reply.open_view is not None:
+        ack()
+        deps.after_ack(deps.client.views_open, trigger_id=command["trigger_id"], view=reply.open_view)
+        return
+    ack(response_type="ephemeral", text=reply.text, blocks=as_dicts(reply.blocks))
+
+
+def answer_action(
+    ack: Ack,
+    body: dict[str, Any],
+    respond: Respond,
+    deps: Deps,
+    work: Callable[[Session, Caller], Reply],
+    *,
+    view_title: str,
+) -> None:
+    """Button: ack at once, then replace the message (or the modal) that held the button."""
+    ack()
+    try:
+        reply = run(deps, body["team"]["id"], body["user"]["id"], work)
+        replace = True
+    except PacerError as error:
+        reply, replace = Reply(blocks=error_blocks(error), text=error_text(error)), False
+    container = body.get("container") or {}
+    if container.get("type") == "view" and body.get("view"):
+        view = View(type="modal", title=view_title, close="Done", blocks=reply.blocks)
+        deps.after_ack(deps.client.views_update, view_id=body["view"]["id"], view=view)
+    else:
+        deps.after_ack(
+            respond, text=reply.text, blocks=as_dicts(reply.blocks), response_type="ephemeral", replace_original=replace
+        )

@@ -1,0 +1,162 @@
+"""The `pacer` command as an operator uses it: real subprocesses, real gunicorn, a fake Slack."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.error import URLError
+from urllib.request import urlopen
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.fakes.slack_api import FakeSlack
+from tests.support import payloads
+from tests.support.harness import SIGNING_SECRET, Response
+
+PACER = [sys.executable, "-m", "bot.cli"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "PACER_", "DATABASE_URL"))
+        and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+    }
+    env.update({"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'pacer.db'}", **extra})
+    return env
+
+
+def pacer(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*PACER, *args], cwd=tmp_path, env=clean_env(tmp_path, **env), capture_output=True, text=True, timeout=60
+    )
+
+
+def test_run_without_credentials_names_each_missing_variable_and_where_to_get_it(tmp_path):
+    result = pacer(tmp_path, "run")
+
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
+    assert "manifest.yml" in result.stderr and "Connect to Slack" in result.stderr
+    assert not (tmp_path / "pacer.db").exists()
+
+
+def test_run_with_a_broken_pacer_yml_names_the_file_and_key(tmp_path):
+    (tmp_path / "pacer.yml").write_text("wins: {channel: general, threshold: 5}\n")
+    result = pacer(tmp_path, "run", SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s")
+
+    assert result.returncode == 2
+    assert "pacer.yml: wins.channel:" in result.stderr
+
+
+def test_db_upgrade_creates_the_schema_once(tmp_path):
+    first = pacer(tmp_path, "db", "upgrade")
+    second = pacer(tmp_path, "db", "upgrade")
+    status = pacer(tmp_path, "db", "status")
+
+    assert first.returncode == 0 and "applied 1 migration" in first.stdout
+    assert second.returncode == 0 and "up to date" in second.stdout
+    assert status.returncode == 0 and "current: 0001" in status.stdout
+    engine = create_engine(f"sqlite:///{tmp_path / 'pacer.db'}")
+    with engine.connect() as connection:
+        tables = set(connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars())
+    assert {"workspace", "member", "customer", "deal", "activity", "audit_log", "outbox"} <= tables
+
+
+def test_config_check_summarises_a_valid_file(tmp_path):
+    result = pacer(tmp_path, "config", "check", PACER_CONFIG=str(ROOT / "pacer.example.yml"))
+    assert result.returncode == 0 and "OK" in result.stdout and "2 product line(s)" in result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"pacer run exited early: {process.stderr.read() if process.stderr else ''}")
+        try:
+            with urlopen(url + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (URLError, ConnectionError, OSError):
+            time.sleep(0.1)
+    raise AssertionError("pacer run did not become healthy")
+
+
+@pytest.fixture
+def running(tmp_path):
+    with FakeSlack() as slack:
+        slack.add_user("UREP0001", name="dana", tz="Asia/Shanghai")
+        port = free_port()
+        env = clean_env(
+            tmp_path,
+            SLACK_BOT_TOKEN=slack.token,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=slack.url,
+            PORT=str(port),
+            WEB_CONCURRENCY="2",
+        )
+        process = subprocess.Popen(
+            [*PACER, "run"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(url, process)
+            yield url, slack, tmp_path
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def test_pacer_run_serves_signed_slack_requests_behind_gunicorn_and_migrates_first(running):
+    url, slack, tmp_path = running
+    from urllib.request import Request
+
+    from slack_sdk.signature import SignatureVerifier
+
+    body = payloads.slash_command(
+        team_id="T1", user_id="UREP0001", command="/deal", text="12.5k Acme Corp", response_url=slack.response_url("r")
+    )
+    ts = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body),
+    }
+    with urlopen(Request(url + "/slack/events", data=body.encode(), headers=headers), timeout=10) as raw:
+        response = Response(raw.status, raw.read().decode(), {})
+
+    assert response.status == 200 and "Logged D-1" in response.text
+    engine = create_engine(f"sqlite:///{tmp_path / 'pacer.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT amount_minor FROM deal")).scalars().all() == [1_250_000]
+    assert slack.calls("auth.test") and slack.calls("users.info")
+
+
+def test_socket_mode_is_used_when_an_app_token_is_set(tmp_path):
+    with FakeSlack() as slack:
+        env = clean_env(tmp_path, SLACK_BOT_TOKEN=slack.token, SLACK_APP_TOKEN="xapp-1-test", SLACK_API_URL=slack.url)
+        process = subprocess.Popen(
+            [*PACER, "run"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            [call] = slack.wait_for("apps.connections.open", timeout=30)
+            assert call.headers["authorization"] == "Bearer xapp-1-test"
+        finally:
+            process.kill()
+            process.wait(timeout=10)

@@ -1,0 +1,97 @@
+"""pacer.yml and the environment: broken settings fail at start, naming the file, key and problem."""
+
+from decimal import Decimal
+
+import pytest
+
+from bot.config import ConfigError, load_config
+from bot.settings import Settings
+
+EXAMPLE = """\
+currency: usd
+recognition: paid
+timezone: Asia/Shanghai
+product_lines:
+  - {name: Core}
+  - {name: Enterprise, premium: true}
+wins: {channel: C0WINS001, threshold: 50000}
+teams:
+  - {name: East, manager: U0MGR0001, members: [U0REP0001, U0REP0002]}
+admins: [U0ADM0001]
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "pacer.yml"
+    path.write_text(text)
+    return path
+
+
+def test_a_valid_file_is_loaded(tmp_path):
+    config = load_config(write(tmp_path, EXAMPLE))
+    assert config.currency == "USD" and config.recognition == "paid"
+    assert config.product_names == ["Core", "Enterprise"]
+    assert config.wins.threshold == Decimal("50000")
+    assert config.role_of("U0MGR0001") == "manager" and config.role_of("U0ADM0001") == "admin"
+    assert config.role_of("U0REP0001") == "rep" and config.team_of("U0REP0002").name == "East"
+
+
+def test_no_file_means_working_defaults():
+    config = load_config(None)
+    assert (config.currency, config.recognition, config.wins, config.product_lines) == ("USD", "signed", None, [])
+
+
+def test_the_shipped_example_is_valid():
+    from pathlib import Path
+
+    config = load_config(Path(__file__).resolve().parent.parent / "pacer.example.yml")
+    assert config.product_lines
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        ("wins: {channel: general, threshold: 100}", "wins.channel", "channel id"),
+        ("wins: {channel: C0WINS001, threshold: lots}", "wins.threshold", "decimal"),
+        ("recognition: booked", "recognition", "'signed' or 'paid'"),
+        ("currency: dollars", "currency", "three-letter"),
+        ("timezone: Mars/Olympus", "timezone", "IANA"),
+        ("teams: [{name: A, manager: bob}]", "teams.0.manager", "Slack user id"),
+        ("colour: blue", "colour", "unknown key"),
+        ("product_lines: [{name: Core}, {name: core}]", "(top level)", "listed twice"),
+        (
+            "teams: [{name: A, manager: U0M1, members: [U0R1]}, {name: B, manager: U0M2, members: [U0R1]}]",
+            "(top level)",
+            "in two teams",
+        ),
+    ],
+)
+def test_a_broken_file_names_the_file_the_key_and_the_problem(tmp_path, text, key, problem):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    message = str(error.value)
+    assert str(path) in message and f"{key}:" in message and problem in message
+
+
+def test_invalid_yaml_reports_the_line(tmp_path):
+    with pytest.raises(ConfigError, match=r"line \d+, column \d+: not valid YAML"):
+        load_config(write(tmp_path, "currency: USD\nteams: [a, b\nadmins: []\n"))
+
+
+def test_settings_come_from_the_environment_and_name_what_run_is_missing(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert Settings().missing_for_run() == ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    assert Settings().missing_for_run() == ["SLACK_BOT_TOKEN"]  # Socket Mode needs no signing secret
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api")
+    assert Settings().slack_api_url == "http://127.0.0.1:9/api/"
+
+
+def test_settings_are_read_from_a_dot_env_file(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-dotenv\n")
+    assert Settings().slack_bot_token.get_secret_value() == "xoxb-from-dotenv"

@@ -1,0 +1,78 @@
+"""manifest.yml declares exactly what the code listens to, with least-privilege scopes."""
+
+import ast
+from pathlib import Path
+
+import pytest
+import yaml
+
+from handlers import ids
+from tests.conftest import REP
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+# Each scope the bot asks for, and why. Adding one without a reason here fails the test.
+NEEDED_SCOPES = {"commands", "chat:write", "users:read"}
+EVENT_SCOPES = {"user_change": "users:read"}
+
+
+def test_manifest_commands_are_exactly_the_registered_commands():
+    declared = [c["command"] for c in MANIFEST["features"]["slash_commands"]]
+    assert sorted(declared) == sorted(ids.COMMANDS)
+
+
+def test_manifest_events_are_exactly_the_registered_events():
+    assert sorted(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == sorted(ids.EVENTS)
+
+
+def test_every_event_has_its_scope_and_no_scope_is_extra():
+    scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    assert scopes == NEEDED_SCOPES
+    assert {EVENT_SCOPES[event] for event in ids.EVENTS} <= scopes
+    assert MANIFEST["oauth_config"]["scopes"].get("user") is None
+
+
+def test_interactivity_is_on_because_buttons_and_modals_are_used():
+    assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_every_url_points_at_the_one_events_endpoint():
+    urls = [c["url"] for c in MANIFEST["features"]["slash_commands"]]
+    urls += [
+        MANIFEST["settings"]["event_subscriptions"]["request_url"],
+        MANIFEST["settings"]["interactivity"]["request_url"],
+    ]
+    assert {url.rsplit("/", 2)[-2:] == ["slack", "events"] for url in urls} == {True}
+
+
+@pytest.mark.parametrize("command", ids.COMMANDS)
+def test_every_declared_command_is_answered_by_the_app(pacer, command):
+    response = pacer.command(REP, command, "help")
+    assert response.status == 200 and response.json()["response_type"] == "ephemeral"
+
+
+def test_a_command_that_is_not_declared_finds_no_listener(pacer):
+    assert pacer.command(REP, "/undeclared", "help").status == 404
+
+
+def _registrations():
+    """(kind, argument source) for every app.command/app.event/app.view/app.action call in handlers/."""
+    found = []
+    for path in (ROOT / "handlers").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "app"
+                and node.func.attr in ("command", "event")
+            ):
+                found.append((node.func.attr, ast.unparse(node.args[0])))
+    return found
+
+
+def test_listeners_are_registered_only_through_the_ids_the_manifest_is_checked_against():
+    registrations = _registrations()
+    assert sorted(arg for kind, arg in registrations if kind == "command") == ["ids.ACTIVITY", "ids.DEAL"]
+    assert sorted(arg for kind, arg in registrations if kind == "event") == ["ids.USER_CHANGE"]
