@@ -28,6 +28,9 @@ def insert_ignoring_conflict(session: Session, table: type[SQLModel], values: di
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
-    result = session.exec(statement)
-    return bool(result.rowcount)
+    table_ = table.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table_).values(**values).on_conflict_do_nothing(index_elements=keys).returning(*table_.primary_key)
+    )
+    # RETURNING, not rowcount: psycopg reports a rowcount of 1 for a conflicting ON CONFLICT DO NOTHING.
+    return session.exec(statement).first() is not None
