@@ -3,7 +3,7 @@
 Outcomes per message: `sent` (with the Slack `ts`); back to `pending` after a 429 (at the
 `Retry-After` time) or a connection that failed before Slack answered; `unknown` after a 5xx or
 a read timeout (Slack may have posted it: never resent blindly); `failed` with Slack's error.
-A message whose sender died mid-send is claimed again once its claim expires.
+A message whose sender died mid-send is ambiguous too: once its claim expires it becomes `unknown`.
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ class OutboxSender:
         report = DeliveryReport()
         now = self.clock()
         with self.db.transaction() as session:
+            report.unknown += outbox.expire_abandoned(session, now=now)
             claimed = [
                 (m.id, m.channel, dict(m.payload), m.attempts, team_id)
                 for m, team_id in outbox.claim_due(session, now=now, limit=limit)

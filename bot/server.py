@@ -35,6 +35,7 @@ class PacerServer(BaseApplication):  # type: ignore[misc]
     def __init__(self, settings: Settings, config: PacerConfig) -> None:
         self.settings = settings
         self.config = config
+        self.deps: Deps | None = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -49,13 +50,19 @@ class PacerServer(BaseApplication):  # type: ignore[misc]
             "keepalive": 5,
             "accesslog": None,
             "loglevel": s.log_level.lower(),
+            "worker_exit": self._worker_exit,
         }
         for key, value in options.items():
             self.cfg.set(key, value)
 
     def load(self) -> WsgiApp:
-        app, deps = build(self.settings, self.config)
-        return WsgiApp(app, deps)
+        app, self.deps = build(self.settings, self.config)
+        return WsgiApp(app, self.deps)
+
+    def _worker_exit(self, _server: Any, _worker: Any) -> None:
+        """Finish post-ack work and stop the outbox sender before the worker goes."""
+        if self.deps is not None:
+            self.deps.close()
 
 
 def serve_http(settings: Settings, config: PacerConfig) -> None:

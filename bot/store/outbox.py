@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from bot.store.common import insert_ignoring_conflict
 from bot.store.tables import OutboxMessage, Workspace
@@ -45,16 +45,10 @@ def enqueue(
 
 
 def claim_due(session: Session, *, now: datetime, limit: int = 50) -> list[tuple[OutboxMessage, str]]:
-    """Claim due pending messages (and ones whose claim expired after a crash) with their team ids."""
+    """Claim due pending messages, each for one sender, with their workspaces' team ids."""
     due = session.exec(
         select(OutboxMessage.id)
-        .where(
-            or_(
-                col(OutboxMessage.status) == "pending",
-                (col(OutboxMessage.status) == "sending") & (col(OutboxMessage.claimed_until) < now),
-            ),
-            col(OutboxMessage.not_before) <= now,
-        )
+        .where(col(OutboxMessage.status) == "pending", col(OutboxMessage.not_before) <= now)
         .order_by(col(OutboxMessage.id))
         .limit(limit)
     ).all()
@@ -62,13 +56,7 @@ def claim_due(session: Session, *, now: datetime, limit: int = 50) -> list[tuple
     for message_id in due:
         result = session.exec(
             update(OutboxMessage)
-            .where(
-                col(OutboxMessage.id) == message_id,
-                or_(
-                    col(OutboxMessage.status) == "pending",
-                    (col(OutboxMessage.status) == "sending") & (col(OutboxMessage.claimed_until) < now),
-                ),
-            )
+            .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == "pending")
             .values(status="sending", claimed_until=now + CLAIM_FOR, attempts=OutboxMessage.attempts + 1)
         )
         if result.rowcount == 1:
@@ -82,6 +70,19 @@ def claim_due(session: Session, *, now: datetime, limit: int = 50) -> list[tuple
         .order_by(col(OutboxMessage.id))
     )
     return [(message, team_id) for message, team_id in rows]
+
+
+def expire_abandoned(session: Session, *, now: datetime) -> int:
+    """A claim that outlived its sender (a crash mid-send) is ambiguous: Slack may have posted it.
+
+    Such messages become `unknown` and are reported, never resent blindly.
+    """
+    result = session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_until) < now)
+        .values(status="unknown", claimed_until=None, error="the sender stopped mid-send: Slack may have posted it")
+    )
+    return int(result.rowcount)
 
 
 def finish(

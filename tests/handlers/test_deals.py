@@ -350,3 +350,18 @@ def test_a_server_error_leaves_the_celebration_unknown_instead_of_resending_it(p
     assert pacer.deliver_outbox().unknown == 1
     assert pacer.deliver_outbox().handled == 0
     assert [m.status for m in reads.outbox(db)] == ["unknown"]
+
+
+def test_a_celebration_abandoned_mid_send_becomes_unknown_rather_than_being_resent(pacer, db, slack, clock):
+    from bot.store import outbox
+
+    pacer.deal(REP, "60000 Acme Corp")
+    with db.transaction() as session:  # a sender claims it, then dies before recording the outcome
+        assert len(outbox.claim_due(session, now=clock())) == 1
+    clock.advance(minutes=1)
+    assert pacer.deliver_outbox().handled == 0  # still claimed
+    clock.advance(minutes=2)
+    assert pacer.deliver_outbox().unknown == 1
+    assert slack.calls("chat.postMessage") == []
+    [message] = reads.outbox(db)
+    assert message.status == "unknown" and "mid-send" in message.error
