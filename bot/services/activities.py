@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.directory import Caller
-from bot.store import activities, audit, customers, members, workspaces
-from bot.store.tables import Activity, Member
+from bot.services import changes
+from bot.store import activities, audit, workspaces
+from bot.store.tables import Activity
 from handlers.parse import ActivityRequest
-from scoring.errors import NotAllowed, NotFound
-from scoring.people import may_change_records_of
+from scoring.errors import NotFound
 from scoring.records import ActivityRecord, Source
 
 
@@ -31,27 +31,8 @@ def log_activity(
         return ActivityLogged(record=activities.record_of(session, existing), new_customer=False, replayed=True)
     customer_id, created = None, False
     if request.customer:
-        customer, created = customers.ensure(
-            session,
-            workspace_id=caller.workspace_id,
-            name=request.customer,
-            source=source.value,
-            actor=caller.user_id,
-            now=now,
-        )
+        customer, created = changes.ensure_customer(session, caller, request.customer, source=source, now=now)
         customer_id = customer.id
-        if created:
-            audit.record(
-                session,
-                workspace_id=caller.workspace_id,
-                actor=caller.user_id,
-                action="customer.created",
-                entity="customer",
-                entity_id=customer.id,
-                source=source.value,
-                at=now,
-                after={"name": customer.name},
-            )
     activity = activities.insert(
         session,
         workspace_id=caller.workspace_id,
@@ -88,35 +69,15 @@ def void_activity(
     session: Session, caller: Caller, *, number: int, reason: str, source: Source, now: datetime
 ) -> tuple[ActivityRecord, bool]:
     activity = _changeable(session, caller, number)
-    if activity.voided_at is not None:
-        return activities.record_of(session, activity), False
-    before = activities.snapshot(activity)
-    activity.voided_at, activity.voided_by, activity.void_reason = now, caller.user_id, reason
-    session.add(activity)
-    audit.record(
-        session,
-        workspace_id=caller.workspace_id,
-        actor=caller.user_id,
-        action="activity.voided",
-        entity="activity",
-        entity_id=activity.id,
-        source=source.value,
-        at=now,
-        before=before,
-        after=activities.snapshot(activity),
+    changed = changes.void(
+        session, caller, activity, reason=reason, snapshot=activities.snapshot, source=source, now=now
     )
-    return activities.record_of(session, activity), True
+    return activities.record_of(session, activity), changed
 
 
 def _changeable(session: Session, caller: Caller, number: int) -> Activity:
     activity = activities.get(session, workspace_id=caller.workspace_id, number=number)
     if activity is None:
         raise NotFound(f"There is no activity A-{number} in this workspace.", example="/activity list")
-    owner = session.get(Member, activity.owner_id)
-    assert owner is not None
-    if not may_change_records_of(caller.person, members.as_person(owner)):
-        raise NotAllowed(
-            f"A-{number} belongs to {owner.name}; only they, their manager or an admin can change it.",
-            example="/activity list",
-        )
+    changes.ensure_may_change(session, caller, activity, ref=f"A-{number}", example="/activity list")
     return activity

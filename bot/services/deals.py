@@ -10,15 +10,15 @@ from sqlmodel import Session
 
 from bot.config import PacerConfig
 from bot.directory import Caller
-from bot.store import audit, customers, deals, members, pending, workspaces
+from bot.services import changes
+from bot.store import audit, customers, deals, pending, workspaces
 from bot.store.common import from_minor
-from bot.store.tables import Deal, Member
+from bot.store.tables import Deal
 from handlers.parse import DealRequest
 from scoring.customers import close_matches
 from scoring.deals import DUPLICATE_WINDOW, celebration, probable_duplicate
 from scoring.errors import NotAllowed, NotFound
 from scoring.money import Money
-from scoring.people import may_change_records_of
 from scoring.periods import month_of
 from scoring.recognition import CountingReceipt, counting_receipt
 from scoring.records import DealRecord, Source
@@ -99,26 +99,7 @@ def log_deal(
             )
 
     if customer is None:
-        customer, created = customers.ensure(
-            session,
-            workspace_id=caller.workspace_id,
-            name=request.customer,
-            source=source.value,
-            actor=caller.user_id,
-            now=now,
-        )
-        if created:
-            audit.record(
-                session,
-                workspace_id=caller.workspace_id,
-                actor=caller.user_id,
-                action="customer.created",
-                entity="customer",
-                entity_id=customer.id,
-                source=source.value,
-                at=now,
-                after={"name": customer.name},
-            )
+        customer, _ = changes.ensure_customer(session, caller, request.customer, source=source, now=now)
     assert customer.id is not None
     day = request.on or caller.today
     deal = deals.insert(
@@ -225,13 +206,7 @@ def _changeable(session: Session, caller: Caller, number: int) -> Deal:
     deal = deals.get(session, workspace_id=caller.workspace_id, number=number)
     if deal is None:
         raise NotFound(f"There is no deal D-{number} in this workspace.", example="/deal list")
-    owner = session.get(Member, deal.owner_id)
-    assert owner is not None
-    if not may_change_records_of(caller.person, members.as_person(owner)):
-        raise NotAllowed(
-            f"D-{number} belongs to {owner.name}; only they, their manager or an admin can change it.",
-            example="/deal list",
-        )
+    changes.ensure_may_change(session, caller, deal, ref=f"D-{number}", example="/deal list")
     return deal
 
 
@@ -240,24 +215,8 @@ def void_deal(
 ) -> tuple[DealRecord, bool]:
     """Void with a reason; (record, changed). Voiding twice changes nothing the second time."""
     deal = _changeable(session, caller, number)
-    if deal.voided_at is not None:
-        return deals.record_of(session, deal), False
-    before = deals.snapshot(deal)
-    deal.voided_at, deal.voided_by, deal.void_reason = now, caller.user_id, reason
-    session.add(deal)
-    audit.record(
-        session,
-        workspace_id=caller.workspace_id,
-        actor=caller.user_id,
-        action="deal.voided",
-        entity="deal",
-        entity_id=deal.id,
-        source=source.value,
-        at=now,
-        before=before,
-        after=deals.snapshot(deal),
-    )
-    return deals.record_of(session, deal), True
+    changed = changes.void(session, caller, deal, reason=reason, snapshot=deals.snapshot, source=source, now=now)
+    return deals.record_of(session, deal), changed
 
 
 def mark_paid(
@@ -284,20 +243,12 @@ def mark_paid(
         )
     changed = deal.paid_on is None
     if changed:
-        before = deals.snapshot(deal)
-        deal.paid_on = day
-        session.add(deal)
-        audit.record(
-            session,
-            workspace_id=caller.workspace_id,
-            actor=caller.user_id,
-            action="deal.paid",
-            entity="deal",
-            entity_id=deal.id,
-            source=source.value,
-            at=now,
-            before=before,
-            after=deals.snapshot(deal),
+
+        def pay() -> None:
+            deal.paid_on = day
+
+        changes.audited(
+            session, caller, deal, action="deal.paid", snapshot=deals.snapshot, source=source, now=now, change=pay
         )
     receipt = counting_receipt(config.recognition, signed_on=deal.signed_on, paid_on=deal.paid_on)
     return deals.record_of(session, deal), changed, receipt
