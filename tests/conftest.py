@@ -15,7 +15,7 @@ from bot.config import PacerConfig, ProductLine, Team, Wins
 from bot.store.engine import Database
 from tests.fakes.slack_api import FakeSlack
 from tests.support.clock import FakeClock
-from tests.support.databases import backends, empty_all_tables, migrated_url
+from tests.support.databases import backends, empty_all_tables, fresh_url
 from tests.support.harness import Pacer
 
 # Tuesday 24 November 2026, 15:00 UTC = 10:00 in New York, 23:00 in Shanghai.
@@ -38,7 +38,14 @@ def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session", params=backends())
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with migrated_url(request.param, Path(tmp_path_factory.mktemp(request.param))) as url:
+    with fresh_url(request.param, Path(tmp_path_factory.mktemp(request.param))) as url:
+        yield url
+
+
+@pytest.fixture(params=backends())
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables yet, on each backend."""
+    with fresh_url(request.param, tmp_path, migrate=False) as url:
         yield url
 
 

@@ -12,8 +12,9 @@ from urllib.error import URLError
 from urllib.request import urlopen
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import inspect, text
 
+from bot.store.engine import Database
 from tests.fakes.slack_api import FakeSlack
 from tests.support import payloads
 from tests.support.harness import SIGNING_SECRET, Response
@@ -56,18 +57,21 @@ def test_run_with_a_broken_pacer_yml_names_the_file_and_key(tmp_path):
     assert "pacer.yml: wins.channel:" in result.stderr
 
 
-def test_db_upgrade_creates_the_schema_once(tmp_path):
-    first = pacer(tmp_path, "db", "upgrade")
-    second = pacer(tmp_path, "db", "upgrade")
-    status = pacer(tmp_path, "db", "status")
+def test_db_upgrade_creates_the_schema_once(tmp_path, empty_database_url):
+    before = pacer(tmp_path, "db", "status", DATABASE_URL=empty_database_url)
+    first = pacer(tmp_path, "db", "upgrade", DATABASE_URL=empty_database_url)
+    second = pacer(tmp_path, "db", "upgrade", DATABASE_URL=empty_database_url)
+    status = pacer(tmp_path, "db", "status", DATABASE_URL=empty_database_url)
 
+    assert before.returncode == 1 and "empty database" in before.stdout
     assert first.returncode == 0 and "applied 1 migration" in first.stdout
     assert second.returncode == 0 and "up to date" in second.stdout
     assert status.returncode == 0 and "current: 0001" in status.stdout
-    engine = create_engine(f"sqlite:///{tmp_path / 'pacer.db'}")
-    with engine.connect() as connection:
-        tables = set(connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars())
-    assert {"workspace", "member", "customer", "deal", "activity", "audit_log", "outbox"} <= tables
+    engine = Database(empty_database_url).engine
+    assert {"workspace", "member", "customer", "deal", "activity", "audit_log", "outbox"} <= set(
+        inspect(engine).get_table_names()
+    )
+    engine.dispose()
 
 
 def test_config_check_summarises_a_valid_file(tmp_path):
@@ -96,7 +100,7 @@ def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 30.0
 
 
 @pytest.fixture
-def running(tmp_path):
+def running(tmp_path, empty_database_url):
     with FakeSlack() as slack:
         slack.add_user("UREP0001", name="dana", tz="Asia/Shanghai")
         port = free_port()
@@ -107,6 +111,7 @@ def running(tmp_path):
             SLACK_API_URL=slack.url,
             PORT=str(port),
             WEB_CONCURRENCY="2",
+            DATABASE_URL=empty_database_url,
         )
         process = subprocess.Popen(
             [*PACER, "run"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -114,7 +119,7 @@ def running(tmp_path):
         url = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(url, process)
-            yield url, slack, tmp_path
+            yield url, slack, empty_database_url
         finally:
             process.terminate()
             try:
@@ -124,7 +129,7 @@ def running(tmp_path):
 
 
 def test_pacer_run_serves_signed_slack_requests_behind_gunicorn_and_migrates_first(running):
-    url, slack, tmp_path = running
+    url, slack, database_url = running
     from urllib.request import Request
 
     from slack_sdk.signature import SignatureVerifier
@@ -142,9 +147,10 @@ def test_pacer_run_serves_signed_slack_requests_behind_gunicorn_and_migrates_fir
         response = Response(raw.status, raw.read().decode(), {})
 
     assert response.status == 200 and "Logged D-1" in response.text
-    engine = create_engine(f"sqlite:///{tmp_path / 'pacer.db'}")
+    engine = Database(database_url).engine
     with engine.connect() as connection:
         assert connection.execute(text("SELECT amount_minor FROM deal")).scalars().all() == [1_250_000]
+    engine.dispose()
     assert slack.calls("auth.test") and slack.calls("users.info")
 
 

@@ -28,12 +28,12 @@ def backends() -> list[str]:
 
 
 @contextmanager
-def migrated_url(backend: str, tmp_dir: Path) -> Iterator[str]:
+def fresh_url(backend: str, tmp_dir: Path, *, migrate: bool = True) -> Iterator[str]:
+    """A database of its own: a SQLite file, or a PostgreSQL schema dropped afterwards."""
     if backend == "sqlite":
         url = f"sqlite:///{tmp_dir / 'pacer-test.db'}"
-        db = Database(url)
-        upgrade(db.engine)
-        db.dispose()
+        if migrate:
+            _migrate(url)
         yield url
         return
     base = make_url(os.environ[PG_ENV])
@@ -44,15 +44,20 @@ def migrated_url(backend: str, tmp_dir: Path) -> Iterator[str]:
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    db = Database(url)
-    upgrade(db.engine)
-    db.dispose()
+    if migrate:
+        _migrate(url)
     try:
         yield url
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def _migrate(url: str) -> None:
+    db = Database(url)
+    upgrade(db.engine)
+    db.dispose()
 
 
 def empty_all_tables(db: Database) -> None:
