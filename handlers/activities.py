@@ -53,7 +53,7 @@ def activity_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
             case ListActivities():
                 records = service.recent_activities(session, caller, limit=15)
                 return Reply(
-                    blocks=blocks.listing(records, today=caller.today), text=f"Your last {len(records)} activities"
+                    blocks=blocks.listing(records, today=caller.today), text=f"Your recent activities: {len(records)}"
                 )
             case VoidActivity(number=number, reason=reason):
                 record, changed = service.void_activity(

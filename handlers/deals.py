@@ -68,7 +68,9 @@ def deal_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
                 )
             case ListDeals():
                 records = service.recent_deals(session, caller, limit=15)
-                return Reply(blocks=blocks.listing(records, today=caller.today), text=f"Your last {len(records)} deals")
+                return Reply(
+                    blocks=blocks.listing(records, today=caller.today), text=f"Your recent deals: {len(records)}"
+                )
             case VoidDeal(number=number, reason=reason):
                 record, changed = service.void_deal(
                     session, caller, number=number, reason=reason, source=Source.SLACK_COMMAND, now=now

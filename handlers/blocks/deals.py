@@ -124,12 +124,10 @@ def listing(records: list[DealRecord], *, today: date) -> list[Block]:
 
 def duplicate_question(question: DuplicateSuspected, *, now: datetime) -> list[Block]:
     existing = question.existing
-    minutes = max(1, int((now - existing.created_at).total_seconds() // 60))
+    minutes = int((now - existing.created_at).total_seconds() // 60)
+    when = "less than a minute ago" if minutes < 1 else f"{minutes} minute{'s' if minutes != 1 else ''} ago"
     return [
-        section(
-            f":thinking_face: You logged *{existing.ref}* — {describe(existing)} — "
-            f"{minutes} minute{'s' if minutes != 1 else ''} ago. Log it again?"
-        ),
+        section(f":thinking_face: You logged *{existing.ref}* — {describe(existing)} — {when}. Log it again?"),
         ActionsBlock(
             elements=[
                 ButtonElement(text="Log it again", action_id=ids.DEAL_LOG_AGAIN, value=question.token, style="primary"),
