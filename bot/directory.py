@@ -8,6 +8,8 @@ members are refreshed in the background once a day, and at once on a `user_chang
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -53,16 +55,93 @@ def placement_for(config: PacerConfig, user_id: str) -> Placement:
     return Placement(role=role, team=team.name if team else None, manager_user_id=team.manager if team else None)
 
 
+@dataclass(frozen=True)
+class _Known:
+    """What the directory caches about a member for a minute: everything a Caller needs but "today"."""
+
+    workspace_id: int
+    team_id: str
+    member_id: int
+    person: Person
+    refreshed_at: datetime | None
+
+
 class Directory:
-    def __init__(self, *, config: PacerConfig, lookup: Callable[[str], SlackUser | None]) -> None:
+    """Identifies callers; known members are cached per process for `ttl` seconds.
+
+    The cache saves two queries on every request. A change made in this process (a `user_change`
+    event, a daily refresh) is seen at once; one made by another process within `ttl`.
+    """
+
+    def __init__(
+        self,
+        *,
+        config: PacerConfig,
+        lookup: Callable[[str], SlackUser | None],
+        ttl: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.config = config
         self.lookup = lookup
+        self.ttl = ttl
+        self.monotonic = monotonic
+        self._cache: dict[tuple[str, str], tuple[float, _Known]] = {}
+        self._lock = threading.Lock()
 
-    def known(self, session: Session, *, team_id: str, user_id: str, now: datetime) -> Caller | None:
-        """The caller if Pacer already knows them (the fast path: two indexed reads)."""
-        workspace = workspaces.ensure_workspace(session, team_id=team_id, now=now)
-        member = members.get(session, workspace_id=workspace.id, user_id=user_id)  # type: ignore[arg-type]
-        return None if member is None else self.caller(workspace, member, now)
+    def identify(self, db: Database, *, team_id: str, user_id: str, now: datetime) -> Caller:
+        """The caller, registering them first if Pacer has never seen them."""
+        known = self._cached(team_id, user_id)
+        if known is None:
+            with db.reading() as session:
+                known = self._load(session, team_id, user_id)
+            if known is None:
+                self.register(db, team_id=team_id, user_id=user_id, now=now)
+                with db.reading() as session:
+                    known = self._load(session, team_id, user_id)
+                if known is None:
+                    raise RuntimeError(f"could not register {user_id} in {team_id}")
+            with self._lock:
+                self._cache[(team_id, user_id)] = (self.monotonic() + self.ttl, known)
+        return self._caller(known, now)
+
+    def forget(self, team_id: str, user_id: str) -> None:
+        with self._lock:
+            self._cache.pop((team_id, user_id), None)
+
+    def _cached(self, team_id: str, user_id: str) -> _Known | None:
+        with self._lock:
+            entry = self._cache.get((team_id, user_id))
+        if entry is None or entry[0] < self.monotonic():
+            return None
+        return entry[1]
+
+    @staticmethod
+    def _load(session: Session, team_id: str, user_id: str) -> _Known | None:
+        found = members.find(session, team_id=team_id, user_id=user_id)
+        if found is None:
+            return None
+        member, workspace_id = found
+        assert member.id is not None
+        return _Known(
+            workspace_id=workspace_id,
+            team_id=team_id,
+            member_id=member.id,
+            person=members.as_person(member),
+            refreshed_at=member.refreshed_at,
+        )
+
+    def _caller(self, known: _Known, now: datetime) -> Caller:
+        tz = zone(known.person.tz, self.config.timezone)
+        stale = known.refreshed_at is None or now - known.refreshed_at > REFRESH_AFTER
+        return Caller(
+            workspace_id=known.workspace_id,
+            team_id=known.team_id,
+            member_id=known.member_id,
+            person=known.person,
+            tz=tz,
+            today=local_today(now, tz),
+            stale=stale,
+        )
 
     def register(self, db: Database, *, team_id: str, user_id: str, now: datetime) -> None:
         """First contact: ask Slack who this is (outside any transaction), then store the member."""
@@ -70,20 +149,6 @@ class Directory:
         with db.transaction() as session:
             workspace = workspaces.ensure_workspace(session, team_id=team_id, now=now)
             self._register(session, workspace, user, now)
-
-    def caller(self, workspace: Workspace, member: Member, now: datetime) -> Caller:
-        assert workspace.id is not None and member.id is not None
-        tz = zone(member.tz, self.config.timezone)
-        stale = member.refreshed_at is None or now - member.refreshed_at > REFRESH_AFTER
-        return Caller(
-            workspace_id=workspace.id,
-            team_id=workspace.team_id,
-            member_id=member.id,
-            person=members.as_person(member),
-            tz=tz,
-            today=local_today(now, tz),
-            stale=stale,
-        )
 
     def _register(self, session: Session, workspace: Workspace, user: SlackUser, now: datetime) -> Member:
         assert workspace.id is not None
@@ -114,7 +179,10 @@ class Directory:
         return member
 
     def refresh(self, session: Session, *, team_id: str, user: SlackUser, now: datetime) -> bool:
-        """Apply fresh profile facts to a known member; True when something changed."""
+        """Apply fresh profile facts to a known member; True when something changed.
+
+        Call `forget(team_id, user_id)` once the transaction has committed.
+        """
         workspace = workspaces.ensure_workspace(session, team_id=team_id, now=now)
         assert workspace.id is not None
         member = members.get(session, workspace_id=workspace.id, user_id=user.user_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -23,8 +24,10 @@ class Settings(BaseSettings):
     pacer_config: Path | None = Field(default=None, description="path of pacer.yml")
     port: int = Field(default=3000, ge=1, le=65535)
     host: str = "0.0.0.0"
-    web_concurrency: int = Field(default=2, ge=1, le=64, description="gunicorn worker processes")
-    web_threads: int = Field(default=8, ge=1, le=256, description="threads per worker")
+    web_concurrency: int = Field(
+        default_factory=lambda: (os.cpu_count() or 1) + 1, ge=1, le=64, description="gunicorn worker processes"
+    )
+    web_threads: int = Field(default=1, ge=1, le=256, description="request threads per worker process")
     log_level: str = "INFO"
 
     @field_validator("slack_api_url")

@@ -1,9 +1,9 @@
-"""The unit of work behind every Slack request: one transaction, the caller identified inside it.
+"""The unit of work behind every Slack request: identify the caller, then do the work.
 
-`run(team_id, user_id, work)` opens a transaction, identifies the caller, and calls
-`work(session, caller)`. A first contact is registered outside the transaction (it needs a
-`users.info` call, and no lock may be held across the network) and the work then runs. If two
-copies of the same request race on PostgreSQL, the loser's unique-key violation rolls it back and
+`run(team_id, user_id, work)` identifies the caller (cached; a first contact is registered from
+`users.info` outside any transaction) and calls `work(caller)`, which opens the transactions it
+needs. `transact` is the common case of one write transaction around `work(session, caller)`.
+If two copies of the same request race on a unique key, the loser's violation rolls it back and
 the work runs again, now finding what the winner stored — so it answers the same, records nothing.
 """
 
@@ -30,17 +30,19 @@ class UnitOfWork:
         self.directory = directory
         self.clock = clock
 
-    def run(self, team_id: str, user_id: str, work: Callable[[Session, Caller], T]) -> T:
+    def run(self, team_id: str, user_id: str, work: Callable[[Caller], T]) -> T:
+        caller = self.directory.identify(self.db, team_id=team_id, user_id=user_id, now=self.clock())
         for attempt in range(ATTEMPTS):
-            now = self.clock()
             try:
-                with self.db.transaction() as session:
-                    caller = self.directory.known(session, team_id=team_id, user_id=user_id, now=now)
-                    if caller is not None:
-                        return work(session, caller)
+                return work(caller)
             except IntegrityError:
                 if attempt == ATTEMPTS - 1:
                     raise
-                continue
-            self.directory.register(self.db, team_id=team_id, user_id=user_id, now=now)
-        raise RuntimeError(f"could not identify {user_id} in {team_id}")
+        raise AssertionError("unreachable")
+
+    def transact(self, team_id: str, user_id: str, work: Callable[[Session, Caller], T]) -> T:
+        def in_transaction(caller: Caller) -> T:
+            with self.db.transaction() as session:
+                return work(session, caller)
+
+        return self.run(team_id, user_id, in_transaction)

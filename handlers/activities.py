@@ -22,7 +22,7 @@ from handlers.parse import (
     activity_from_fields,
     parse_activity_command,
 )
-from handlers.replies import Reply, answer_action, answer_command, run
+from handlers.replies import Reply, answer_action, answer_command, run, transactional
 from handlers.views import field_values, view_errors
 from scoring.errors import FieldErrors, PacerError
 from scoring.records import Source
@@ -68,7 +68,7 @@ def activity_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
                 return Reply(blocks=blocks.help_blocks(), text="How to log activities")
         raise AssertionError(f"unhandled {parsed!r}")
 
-    answer_command(ack, command, deps, work)
+    answer_command(ack, command, deps, transactional(deps, work))
 
 
 def activity_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, deps: Deps) -> None:
@@ -89,7 +89,7 @@ def activity_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any
         return Reply(blocks=blocks.logged(result), text=f"Logged {result.record.ref}")
 
     try:
-        reply = run(deps, body["team"]["id"], body["user"]["id"], work)
+        reply = run(deps, body["team"]["id"], body["user"]["id"], transactional(deps, work))
     except FieldErrors as errors:
         ack(response_action="errors", errors=view_errors(errors, view))
         return
@@ -111,4 +111,4 @@ def undo_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps
         )
         return Reply(blocks=blocks.voided(record, changed=changed), text=f"Voided {record.ref}")
 
-    answer_action(ack, body, respond, deps, work, view_title="Activity")
+    answer_action(ack, body, respond, deps, transactional(deps, work), view_title="Activity")

@@ -13,7 +13,7 @@ from bot.deps import Deps
 from bot.directory import Caller
 from bot.services import deals as service
 from bot.store import deals as deal_store
-from bot.store import outbox
+from bot.store import outbox, pending
 from handlers import ids
 from handlers.blocks import deals as blocks
 from handlers.blocks.common import as_dicts
@@ -28,7 +28,7 @@ from handlers.parse import (
     deal_from_fields,
     parse_deal_command,
 )
-from handlers.replies import Reply, answer_action, answer_command, run
+from handlers.replies import Reply, answer_action, answer_command, run, transactional
 from handlers.views import field_values, view_errors
 from scoring.errors import FieldErrors, PacerError
 from scoring.money import format_amount
@@ -51,35 +51,32 @@ def register(app: App, deps: Deps) -> None:
 def deal_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
     config = deps.config
 
-    def work(session: Session, caller: Caller) -> Reply:
+    def work(caller: Caller) -> Reply:
         parsed = parse_deal_command(
             command.get("text") or "", today=caller.today, currency=config.currency, product_lines=config.product_names
         )
         now = deps.clock()
         match parsed:
             case LogDeal(request=request):
-                return log(
-                    session,
-                    caller,
-                    request,
-                    deps=deps,
-                    source=Source.SLACK_COMMAND,
-                    source_key=f"command:{command['trigger_id']}",
-                )
+                source_key = f"command:{command['trigger_id']}"
+                return log(caller, request, deps=deps, source=Source.SLACK_COMMAND, source_key=source_key)
             case ListDeals():
-                records = service.recent_deals(session, caller, limit=15)
+                with deps.db.reading() as session:
+                    records = service.recent_deals(session, caller, limit=15)
                 return Reply(
                     blocks=blocks.listing(records, today=caller.today), text=f"Your recent deals: {len(records)}"
                 )
             case VoidDeal(number=number, reason=reason):
-                record, changed = service.void_deal(
-                    session, caller, number=number, reason=reason, source=Source.SLACK_COMMAND, now=now
-                )
+                with deps.db.transaction() as session:
+                    record, changed = service.void_deal(
+                        session, caller, number=number, reason=reason, source=Source.SLACK_COMMAND, now=now
+                    )
                 return Reply(blocks=blocks.voided(record, changed=changed), text=f"Voided {record.ref}")
             case MarkDealPaid(number=number, on=on):
-                record, changed, receipt = service.mark_paid(
-                    session, caller, number=number, on=on, config=config, source=Source.SLACK_COMMAND, now=now
-                )
+                with deps.db.transaction() as session:
+                    record, changed, receipt = service.mark_paid(
+                        session, caller, number=number, on=on, config=config, source=Source.SLACK_COMMAND, now=now
+                    )
                 return Reply(blocks=blocks.paid(record, receipt, changed=changed), text=f"{record.ref} paid")
             case OpenDealModal():
                 metadata = {"channel": command.get("channel_id", "")}
@@ -97,7 +94,6 @@ def deal_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
 
 
 def log(
-    session: Session,
     caller: Caller,
     request: DealRequest,
     *,
@@ -106,11 +102,37 @@ def log(
     source_key: str,
     duplicate_ok: bool = False,
     customer_ok: bool = False,
+    answered: str | None = None,
 ) -> Reply:
-    """Log (or ask first), and queue the wins-channel post in the same transaction as the deal."""
+    """Log (or ask first). In the deal's own transaction: queue the wins-channel post, and mark
+    the question this answers (if any) as answered — all or nothing."""
     now = deps.clock()
+    queued: list[bool] = []
+
+    def with_the_deal(session: Session, logged: service.DealLogged) -> None:
+        if answered is not None:
+            pending.mark_answered(session, workspace_id=caller.workspace_id, token=answered, now=now)
+        wins = deps.config.wins
+        if logged.celebrate and wins is not None:
+            record = logged.record
+            queued.append(
+                outbox.enqueue(
+                    session,
+                    workspace_id=caller.workspace_id,
+                    key=f"win:{record.ref}",
+                    kind="deal_win",
+                    channel=wins.channel,
+                    now=now,
+                    payload={
+                        "text": f"{record.owner_user_id} closed {format_amount(record.money)}",
+                        "blocks": as_dicts(blocks.win(record, logged.celebrate)),
+                        "unfurl_links": False,
+                    },
+                )
+            )
+
     outcome = service.log_deal(
-        session,
+        deps.db,
         caller,
         request,
         config=deps.config,
@@ -119,6 +141,7 @@ def log(
         now=now,
         duplicate_ok=duplicate_ok,
         customer_ok=customer_ok,
+        within=with_the_deal,
     )
     match outcome:
         case service.DuplicateSuspected():
@@ -131,26 +154,9 @@ def log(
                 blocks=blocks.customer_question(outcome), text=f"Did you mean {', '.join(outcome.suggestions)}?"
             )
     record = outcome.record
-    queued = False
-    wins = deps.config.wins
-    if outcome.celebrate and wins is not None and not outcome.replayed:
-        win = blocks.win(record, outcome.celebrate)
-        queued = outbox.enqueue(
-            session,
-            workspace_id=caller.workspace_id,
-            key=f"win:{record.ref}",
-            kind="deal_win",
-            channel=wins.channel,
-            now=now,
-            payload={
-                "text": f"{record.owner_user_id} closed {format_amount(record.money)}",
-                "blocks": as_dicts(win),
-                "unfurl_links": False,
-            },
-        )
     return Reply(
         blocks=blocks.logged(outcome),
-        queued=queued,
+        queued=any(queued),
         text=f"Logged {record.ref}: {format_amount(record.money)} with {record.customer}",
     )
 
@@ -159,7 +165,7 @@ def deal_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *
     config = deps.config
     values = field_values(view)
 
-    def work(session: Session, caller: Caller) -> Reply:
+    def work(caller: Caller) -> Reply:
         request = deal_from_fields(
             amount=values.get("amount") or "",
             customer=values.get("customer") or "",
@@ -171,7 +177,7 @@ def deal_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *
             currency=config.currency,
             product_lines=config.product_names,
         )
-        return log(session, caller, request, deps=deps, source=Source.MODAL, source_key=f"view:{view['id']}")
+        return log(caller, request, deps=deps, source=Source.MODAL, source_key=f"view:{view['id']}")
 
     try:
         reply = run(deps, body["team"]["id"], body["user"]["id"], work)
@@ -195,7 +201,7 @@ def undo_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps
         )
         return Reply(blocks=blocks.voided(record, changed=changed), text=f"Voided {record.ref}")
 
-    answer_action(ack, body, respond, deps, work, view_title="Deal")
+    answer_action(ack, body, respond, deps, transactional(deps, work), view_title="Deal")
 
 
 def mark_paid_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps) -> None:
@@ -211,7 +217,7 @@ def mark_paid_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps:
         )
         return Reply(blocks=blocks.paid(record, receipt, changed=changed), text=f"{record.ref} paid")
 
-    answer_action(ack, body, respond, deps, work, view_title="Deal")
+    answer_action(ack, body, respond, deps, transactional(deps, work), view_title="Deal")
 
 
 def answer_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps) -> None:
@@ -220,34 +226,26 @@ def answer_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: De
     token, _, choice = action["value"].partition(":")
     source_key = f"answer:{token}"
 
-    def work(session: Session, caller: Caller) -> Reply:
-        answer = service.answer(session, caller, token, now=deps.clock())
-        if answer is None:
-            existing = deal_store.by_source_key(session, workspace_id=caller.workspace_id, source_key=source_key)
-            if existing is None:
-                return Reply(blocks=blocks.already_answered(), text="That question was already answered.")
-            replayed = service.replay(session, caller, existing, config=deps.config)
-            return Reply(blocks=blocks.logged(replayed), text=f"Already logged as {replayed.record.ref}")
-        kind, request, source, payload = answer
+    def work(caller: Caller) -> Reply:
+        with deps.db.reading() as session:
+            question = service.question(session, caller, token)
+            if question is None:  # answered already: by this very click's twin, or by Cancel
+                existing = deal_store.by_source_key(session, workspace_id=caller.workspace_id, source_key=source_key)
+                if existing is None:
+                    return Reply(blocks=blocks.already_answered(), text="That question was already answered.")
+                replayed = service.replay(session, caller, existing, config=deps.config)
+                return Reply(blocks=blocks.logged(replayed), text=f"Already logged as {replayed.record.ref}")
+        kind, request, source, payload = question
+        answer = partial(log, caller, deps=deps, source=source, source_key=source_key, answered=token)
         if action["action_id"] == ids.DEAL_LOG_AGAIN:
-            return log(
-                session,
-                caller,
-                request,
-                deps=deps,
-                source=source,
-                source_key=source_key,
-                duplicate_ok=True,
-                customer_ok=True,
-            )
+            return answer(request, duplicate_ok=True, customer_ok=True)
         if action["action_id"] == ids.DEAL_NEW_CUSTOMER:
-            return log(session, caller, request, deps=deps, source=source, source_key=source_key, customer_ok=True)
+            return answer(request, customer_ok=True)
         suggestions = payload.get("suggestions") or []
         index = int(choice) if choice.isdigit() else -1
         if kind != "deal_customer" or not 0 <= index < len(suggestions):
             return Reply(blocks=blocks.already_answered(), text="That choice is no longer available.")
-        chosen = request.model_copy(update={"customer": suggestions[index]})
-        return log(session, caller, chosen, deps=deps, source=source, source_key=source_key, customer_ok=True)
+        return answer(request.model_copy(update={"customer": suggestions[index]}), customer_ok=True)
 
     answer_action(ack, body, respond, deps, work, view_title="Deal")
 
@@ -256,7 +254,7 @@ def cancel_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: De
     token = body["actions"][0]["value"].partition(":")[0]
 
     def work(session: Session, caller: Caller) -> Reply:
-        service.answer(session, caller, token, now=deps.clock())
+        pending.take(session, workspace_id=caller.workspace_id, user_id=caller.user_id, token=token, now=deps.clock())
         return Reply(blocks=blocks.cancelled(), text="Nothing was logged.")
 
-    answer_action(ack, body, respond, deps, work, view_title="Deal")
+    answer_action(ack, body, respond, deps, transactional(deps, work), view_title="Deal")

@@ -31,3 +31,4 @@ def user_changed(body: dict[str, Any], event: dict[str, Any], *, deps: Deps) -> 
             return
         receipts.save(session, workspace_id=workspace.id, key=key, response=None, now=now)
         refresh_from_event(deps, session, team_id, event["user"])
+    deps.directory.forget(team_id, event["user"]["id"])

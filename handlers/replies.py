@@ -31,13 +31,17 @@ class Reply:
     queued: bool = False  # the work queued outbox messages: wake the sender
 
 
-def run(deps: Deps, team_id: str, user_id: str, work: Callable[[Session, Caller], Reply]) -> Reply:
-    """One unit of work for one request; a stale member profile is refreshed after the ack."""
+def run(deps: Deps, team_id: str, user_id: str, work: Callable[[Caller], Reply]) -> Reply:
+    """One unit of work for one request; a stale member profile is refreshed after the ack.
+
+    `work` opens the transactions it needs: `deps.db.reading()` to look, `deps.db.transaction()`
+    to change — short, and never around a Slack call.
+    """
     stale: list[bool] = []
 
-    def tracked(session: Session, caller: Caller) -> Reply:
+    def tracked(caller: Caller) -> Reply:
         stale[:] = [caller.stale]
-        return work(session, caller)
+        return work(caller)
 
     reply = deps.uow.run(team_id, user_id, tracked)
     if reply.queued:
@@ -47,19 +51,30 @@ def run(deps: Deps, team_id: str, user_id: str, work: Callable[[Session, Caller]
     return reply
 
 
+def transactional(deps: Deps, work: Callable[[Session, Caller], Reply]) -> Callable[[Caller], Reply]:
+    """Work that needs one write transaction around it."""
+
+    def in_transaction(caller: Caller) -> Reply:
+        with deps.db.transaction() as session:
+            return work(session, caller)
+
+    return in_transaction
+
+
 def refresh_member(deps: Deps, team_id: str, user_id: str) -> None:
     user = deps.directory.lookup(user_id)
     if user is None:
         return
     with deps.db.transaction() as session:
         deps.directory.refresh(session, team_id=team_id, user=user, now=deps.clock())
+    deps.directory.forget(team_id, user_id)
 
 
 def refresh_from_event(deps: Deps, session: Session, team_id: str, user: dict[str, Any]) -> None:
     deps.directory.refresh(session, team_id=team_id, user=SlackUser.from_api(user), now=deps.clock())
 
 
-def answer_command(ack: Ack, command: dict[str, Any], deps: Deps, work: Callable[[Session, Caller], Reply]) -> None:
+def answer_command(ack: Ack, command: dict[str, Any], deps: Deps, work: Callable[[Caller], Reply]) -> None:
     """Slash command: the ack carries the ephemeral answer; a modal opens after the ack."""
     try:
         reply = run(deps, command["team_id"], command["user_id"], work)
@@ -78,7 +93,7 @@ def answer_action(
     body: dict[str, Any],
     respond: Respond,
     deps: Deps,
-    work: Callable[[Session, Caller], Reply],
+    work: Callable[[Caller], Reply],
     *,
     view_title: str,
 ) -> None:

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from bot.directory import Caller
 from bot.store import audit, customers, members
-from bot.store.tables import Activity, Customer, Deal, Member
+from bot.store.tables import Activity, Deal, Member
 from scoring.errors import NotAllowed
 from scoring.people import may_change_records_of
 from scoring.records import Source
@@ -81,7 +81,7 @@ def void(
 
 def ensure_customer(
     session: Session, caller: Caller, name: str, *, source: Source, now: datetime
-) -> tuple[Customer, bool]:
+) -> tuple[customers.CustomerRef, bool]:
     """The workspace's customer with this name (any spelling of it), created and audited if new."""
     customer, created = customers.ensure(
         session, workspace_id=caller.workspace_id, name=name, source=source.value, actor=caller.user_id, now=now

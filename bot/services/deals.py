@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.config import PacerConfig
@@ -13,6 +15,7 @@ from bot.directory import Caller
 from bot.services import changes
 from bot.store import audit, customers, deals, pending, workspaces
 from bot.store.common import from_minor
+from bot.store.engine import Database
 from bot.store.tables import Deal
 from handlers.parse import DealRequest
 from scoring.customers import close_matches
@@ -60,8 +63,11 @@ class CustomerUnclear:
 DealOutcome = DealLogged | DuplicateSuspected | CustomerUnclear
 
 
+Within = Callable[[Session, DealLogged], None]
+
+
 def log_deal(
-    session: Session,
+    db: Database,
     caller: Caller,
     request: DealRequest,
     *,
@@ -71,64 +77,111 @@ def log_deal(
     now: datetime,
     duplicate_ok: bool = False,
     customer_ok: bool = False,
+    within: Within | None = None,
 ) -> DealOutcome:
-    """Record a deal once per `source_key`; ask first when it looks like a duplicate or a typo."""
-    existing = deals.by_source_key(session, workspace_id=caller.workspace_id, source_key=source_key)
-    if existing is not None:
-        return _logged(session, caller, existing, config=config, replayed=True)
+    """Record a deal once per `source_key`; ask first when it looks like a duplicate or a typo.
 
-    customer = customers.find(session, workspace_id=caller.workspace_id, name=request.customer)
-    if customer is None and not customer_ok:
-        suggestions = close_matches(
-            request.customer, customers.keys_and_names(session, workspace_id=caller.workspace_id)
-        )
-        if suggestions:
-            token = _ask(session, caller, "deal_customer", request, source, now, suggestions=suggestions)
-            return CustomerUnclear(request=request, suggestions=suggestions, token=token)
-
-    if not duplicate_ok:
-        recent = deals.recent(
-            session, workspace_id=caller.workspace_id, owner_id=caller.member_id, since=now - DUPLICATE_WINDOW
-        )
-        twin = probable_duplicate(
-            owner_user_id=caller.user_id, customer=request.customer, money=request.money, recent=recent, now=now
-        )
-        if twin is not None:
-            return DuplicateSuspected(
-                existing=twin, request=request, token=_ask(session, caller, "deal_duplicate", request, source, now)
-            )
-
-    if customer is None:
-        customer, _ = changes.ensure_customer(session, caller, request.customer, source=source, now=now)
-    assert customer.id is not None
+    Everything that can be read is read first, without the write lock; the write transaction is
+    five short statements; the answer is built from what is already in hand. `within` runs
+    inside the write transaction, for what must be stored with the deal or not at all.
+    """
     day = request.on or caller.today
-    deal = deals.insert(
-        session,
-        workspace_id=caller.workspace_id,
-        number=workspaces.next_number(session, workspace_id=caller.workspace_id, kind="deal"),
-        owner_id=caller.member_id,
-        customer_id=customer.id,
-        money=request.money,
-        product_line=request.product,
-        signed_on=day,
-        paid_on=day if request.stage == "paid" else None,
-        note=request.note,
-        source=source,
-        source_key=source_key,
-        now=now,
-    )
-    audit.record(
-        session,
-        workspace_id=caller.workspace_id,
-        actor=caller.user_id,
-        action="deal.logged",
-        entity="deal",
-        entity_id=deal.id,
-        source=source.value,
-        at=now,
-        after=deals.snapshot(deal),
-    )
-    return _logged(session, caller, deal, config=config, replayed=False)
+    workspace_id = caller.workspace_id
+    with db.reading() as session:
+        existing = deals.id_by_source_key(session, workspace_id=workspace_id, source_key=source_key)
+        if existing is not None:
+            return replay_by_id(session, caller, existing, config=config)
+        customer = customers.find_ref(session, workspace_id=workspace_id, name=request.customer)
+        suggestions: list[str] = []
+        if customer is None and not customer_ok:
+            suggestions = close_matches(request.customer, customers.keys_and_names(session, workspace_id=workspace_id))
+        twin = None
+        if customer is not None and not duplicate_ok:
+            recent = deals.possible_twins(
+                session,
+                workspace_id=workspace_id,
+                owner_id=caller.member_id,
+                customer_id=customer.id,
+                money=request.money,
+                since=now - DUPLICATE_WINDOW,
+            )
+            twin = probable_duplicate(
+                owner_user_id=caller.user_id, customer=customer.name, money=request.money, recent=recent, now=now
+            )
+        known_before = customer is not None and deals.customer_has_deal_by(
+            session, workspace_id=workspace_id, customer_id=customer.id, day=day
+        )
+
+    if suggestions:
+        with db.transaction() as session:
+            token = _ask(session, caller, "deal_customer", request, source, now, suggestions=suggestions)
+        return CustomerUnclear(request=request, suggestions=suggestions, token=token)
+    if twin is not None:
+        with db.transaction() as session:
+            token = _ask(session, caller, "deal_duplicate", request, source, now)
+        return DuplicateSuspected(existing=twin, request=request, token=token)
+
+    paid_on = day if request.stage == "paid" else None
+    receipt = counting_receipt(config.recognition, signed_on=day, paid_on=paid_on)
+    with db.transaction() as session:
+        if customer is None:
+            customer, _ = changes.ensure_customer(session, caller, request.customer, source=source, now=now)
+        deal = deals.values_for(
+            workspace_id=workspace_id,
+            number=workspaces.next_number(session, workspace_id=workspace_id, kind="deal"),
+            owner_id=caller.member_id,
+            customer_id=customer.id,
+            money=request.money,
+            product_line=request.product,
+            signed_on=day,
+            paid_on=paid_on,
+            note=request.note,
+            source=source,
+            source_key=source_key,
+            now=now,
+        )
+        deal_id = deals.insert_once(session, deal)
+        if deal_id is None:
+            raise IntegrityError("deal source key taken", None, Exception(source_key))  # the unit of work replays
+        audit.record(
+            session,
+            workspace_id=workspace_id,
+            actor=caller.user_id,
+            action="deal.logged",
+            entity="deal",
+            entity_id=deal_id,
+            source=source.value,
+            at=now,
+            after=deals.snapshot(deal),
+        )
+        tally = _tally(session, caller, config=config, period_day=receipt.counts_on or caller.today)
+        first_of_period = receipt.period is not None and tally.deals == 1
+        logged = DealLogged(
+            record=DealRecord(
+                number=deal["number"],
+                owner_user_id=caller.user_id,
+                customer=customer.name,
+                money=request.money,
+                product_line=request.product,
+                signed_on=day,
+                paid_on=paid_on,
+                note=request.note,
+                source=source,
+                created_at=now,
+            ),
+            new_customer=not known_before,
+            receipt=receipt,
+            tally=tally,
+            celebrate=celebration(
+                money=request.money,
+                threshold=config.wins.threshold if config.wins else None,
+                first_of_period=first_of_period,
+                period_label=receipt.period.label if receipt.period else "",
+            ),
+        )
+        if within is not None:
+            within(session, logged)
+    return logged
 
 
 def _ask(
@@ -140,61 +193,46 @@ def _ask(
     )
 
 
-def answer(
-    session: Session, caller: Caller, token: str, *, now: datetime
-) -> tuple[str, DealRequest, Source, dict[str, Any]] | None:
-    """Take a pending question's stored request; None when it was already answered or is not theirs."""
-    question = pending.take(session, workspace_id=caller.workspace_id, user_id=caller.user_id, token=token, now=now)
-    if question is None:
+def question(session: Session, caller: Caller, token: str) -> tuple[str, DealRequest, Source, dict[str, Any]] | None:
+    """The caller's unanswered question with its stored request; None if answered, unknown or not theirs."""
+    asked = pending.open_question(session, workspace_id=caller.workspace_id, user_id=caller.user_id, token=token)
+    if asked is None:
         return None
-    return (
-        question.kind,
-        DealRequest.model_validate(question.payload["request"]),
-        Source(question.payload["source"]),
-        question.payload,
-    )
+    payload = asked.payload
+    return asked.kind, DealRequest.model_validate(payload["request"]), Source(payload["source"]), payload
 
 
 def replay(session: Session, caller: Caller, deal: Deal, *, config: PacerConfig) -> DealLogged:
-    """The answer already given for a deal, for a repeated request."""
-    return _logged(session, caller, deal, config=config, replayed=True)
-
-
-def _logged(session: Session, caller: Caller, deal: Deal, *, config: PacerConfig, replayed: bool) -> DealLogged:
+    """The answer for a deal that is already recorded, for a repeated request: nothing is celebrated again."""
     record = deals.record_of(session, deal)
     receipt = counting_receipt(config.recognition, signed_on=deal.signed_on, paid_on=deal.paid_on)
-    tally = tally_for(session, caller, config=config, period_day=receipt.counts_on or caller.today)
-    first = receipt.period is not None and tally.deals == 1 and tally.label == receipt.period.label
-    reason = celebration(
-        money=record.money,
-        threshold=config.wins.threshold if config.wins else None,
-        first_of_period=first,
-        period_label=receipt.period.label if receipt.period else "",
-    )
     return DealLogged(
         record=record,
         new_customer=deals.is_first_for_customer(session, deal),
         receipt=receipt,
-        tally=tally,
-        celebrate=None if record.voided else reason,
-        replayed=replayed,
+        tally=_tally(session, caller, config=config, period_day=receipt.counts_on or caller.today),
+        celebrate=None,
+        replayed=True,
     )
 
 
-def tally_for(session: Session, caller: Caller, *, config: PacerConfig, period_day: date) -> PeriodTally:
+def replay_by_id(session: Session, caller: Caller, deal_id: int, *, config: PacerConfig) -> DealLogged:
+    deal = session.get(Deal, deal_id)
+    assert deal is not None
+    return replay(session, caller, deal, config=config)
+
+
+def _tally(session: Session, caller: Caller, *, config: PacerConfig, period_day: date) -> PeriodTally:
     period = month_of(period_day)
-    count, total = deals.period_totals(
+    counted = deals.tally(
         session, workspace_id=caller.workspace_id, owner_id=caller.member_id, rule=config.recognition, period=period
-    )
-    waiting, waiting_total = deals.awaiting_payment(
-        session, workspace_id=caller.workspace_id, owner_id=caller.member_id
     )
     return PeriodTally(
         label=period.label,
-        deals=count,
-        revenue=from_minor(total, config.currency),
-        awaiting_payment=waiting if config.recognition == "paid" else 0,
-        awaiting_amount=from_minor(waiting_total if config.recognition == "paid" else 0, config.currency),
+        deals=counted.deals,
+        revenue=from_minor(counted.amount_minor, config.currency),
+        awaiting_payment=counted.awaiting,
+        awaiting_amount=from_minor(counted.awaiting_minor, config.currency),
     )
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from bot.store.tables import AuditEntry
+
+_INSERT = insert(AuditEntry.__table__)  # type: ignore[attr-defined]
 
 
 def record(
@@ -23,19 +26,18 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditEntry(
-            workspace_id=workspace_id,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            before=before,
-            after=after,
-            source=source,
-            at=at,
-        )
-    )
+    values = {
+        "workspace_id": workspace_id,
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "before": before,
+        "after": after,
+        "source": source,
+        "at": at,
+    }
+    session.connection().execute(_INSERT, values)
 
 
 def entries(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
@@ -26,11 +28,24 @@ def insert_ignoring_conflict(session: Session, table: type[SQLModel], values: di
 
     Concurrent first contacts (two requests creating the same workspace or member) race safely.
     """
-    dialect = session.get_bind().dialect.name
+    return insert_returning_id(session, table, values, keys) is not None
+
+
+@lru_cache(maxsize=64)
+def _insert_or_nothing(dialect: str, table: Table, keys: tuple[str, ...]) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table_ = table.__table__  # type: ignore[attr-defined]
-    statement = (
-        insert(table_).values(**values).on_conflict_do_nothing(index_elements=keys).returning(*table_.primary_key)
-    )
-    # RETURNING, not rowcount: psycopg reports a rowcount of 1 for a conflicting ON CONFLICT DO NOTHING.
-    return session.exec(statement).first() is not None
+    primary_key = next(iter(table.primary_key))
+    return insert(table).on_conflict_do_nothing(index_elements=list(keys)).returning(primary_key)
+
+
+def insert_returning_id(session: Session, table: type[SQLModel], values: dict[str, Any], keys: list[str]) -> int | None:
+    """Insert unless the unique `keys` already exist; the new row's id, or None on conflict.
+
+    RETURNING, not rowcount: psycopg reports a rowcount of 1 for a conflicting ON CONFLICT DO NOTHING.
+    The statement is built once per table and dialect and the values are bound at execution: on
+    the hot path of every logged deal, building SQLAlchemy statements costs more than running them.
+    """
+    connection = session.connection()
+    statement = _insert_or_nothing(connection.dialect.name, table.__table__, tuple(keys))  # type: ignore[attr-defined]
+    found = connection.execute(statement, values).first()
+    return None if found is None else found[0]

@@ -2,22 +2,68 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import Date, bindparam, func, or_
 from sqlmodel import Session, col, select
 
-from bot.store.common import from_minor, to_minor
+from bot.store.common import from_minor, insert_returning_id, to_minor
 from bot.store.tables import Customer, Deal, Member
 from scoring.money import Money
 from scoring.periods import Period
 from scoring.recognition import Rule
 from scoring.records import DealRecord, Source
 
+DEAL = Deal.__table__  # type: ignore[attr-defined]
+CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
+MEMBER = Member.__table__  # type: ignore[attr-defined]
 
-def insert(
-    session: Session,
+# Statements on the hot path of /deal, built once; values are bound when they run.
+_ID_BY_SOURCE_KEY = select(DEAL.c.id).where(
+    DEAL.c.workspace_id == bindparam("workspace_id"), DEAL.c.source_key == bindparam("source_key")
+)
+_LIVE_DEAL_FOR_CUSTOMER_BY = (
+    select(DEAL.c.id)
+    .where(
+        DEAL.c.workspace_id == bindparam("workspace_id"),
+        DEAL.c.customer_id == bindparam("customer_id"),
+        DEAL.c.voided_at.is_(None),
+        DEAL.c.signed_on <= bindparam("day", type_=Date),
+    )
+    .limit(1)
+)
+_TWINS = (
+    select(DEAL, CUSTOMER.c.name.label("customer_name"), MEMBER.c.user_id.label("owner_user_id"))
+    .join(CUSTOMER, CUSTOMER.c.id == DEAL.c.customer_id)
+    .join(MEMBER, MEMBER.c.id == DEAL.c.owner_id)
+    .where(
+        DEAL.c.workspace_id == bindparam("workspace_id"),
+        DEAL.c.owner_id == bindparam("owner_id"),
+        DEAL.c.customer_id == bindparam("customer_id"),
+        DEAL.c.amount_minor == bindparam("amount_minor"),
+        DEAL.c.currency == bindparam("currency"),
+        DEAL.c.created_at >= bindparam("since", type_=DEAL.c.created_at.type),
+    )
+)
+_SUM = (func.count(), func.coalesce(func.sum(DEAL.c.amount_minor), 0))
+_LIVE_OF_OWNER = (
+    DEAL.c.workspace_id == bindparam("workspace_id"),
+    DEAL.c.owner_id == bindparam("owner_id"),
+    DEAL.c.voided_at.is_(None),
+)
+_COUNTED_IN = {
+    rule: select(*_SUM).where(
+        *_LIVE_OF_OWNER, column >= bindparam("start", type_=Date), column <= bindparam("end", type_=Date)
+    )
+    for rule, column in (("signed", DEAL.c.signed_on), ("paid", DEAL.c.paid_on))
+}
+_AWAITING_PAYMENT = select(*_SUM).where(*_LIVE_OF_OWNER, DEAL.c.paid_on.is_(None))
+
+
+def values_for(
     *,
     workspace_id: int,
     number: int,
@@ -31,25 +77,44 @@ def insert(
     source: Source,
     source_key: str,
     now: datetime,
-) -> Deal:
-    deal = Deal(
-        workspace_id=workspace_id,
-        number=number,
-        owner_id=owner_id,
-        customer_id=customer_id,
-        amount_minor=to_minor(money),
-        currency=money.currency,
-        product_line=product_line,
-        signed_on=signed_on,
-        paid_on=paid_on,
-        note=note,
-        source=source.value,
-        source_key=source_key,
-        created_at=now,
+) -> dict[str, Any]:
+    """The column values of a new deal."""
+    return {
+        "workspace_id": workspace_id,
+        "number": number,
+        "owner_id": owner_id,
+        "customer_id": customer_id,
+        "amount_minor": to_minor(money),
+        "currency": money.currency,
+        "product_line": product_line,
+        "signed_on": signed_on,
+        "paid_on": paid_on,
+        "note": note,
+        "source": source.value,
+        "source_key": source_key,
+        "created_at": now,
+        "voided_at": None,
+        "voided_by": None,
+        "void_reason": None,
+    }
+
+
+def insert_once(session: Session, values: dict[str, Any]) -> int | None:
+    """Insert the deal unless the workspace already has one with its `source_key`.
+
+    Returns the new id, or None when the source key was taken: the same request was recorded
+    already, by a retry or a concurrent copy.
+    """
+    return insert_returning_id(session, Deal, values, ["workspace_id", "source_key"])
+
+
+def id_by_source_key(session: Session, *, workspace_id: int, source_key: str) -> int | None:
+    found = (
+        session.connection()
+        .execute(_ID_BY_SOURCE_KEY, {"workspace_id": workspace_id, "source_key": source_key})
+        .first()
     )
-    session.add(deal)
-    session.flush()
-    return deal
+    return None if found is None else int(found[0])
 
 
 def _records_query() -> Any:
@@ -101,65 +166,96 @@ def recent(
 
 def is_first_for_customer(session: Session, deal: Deal) -> bool:
     """No other live deal with this customer was signed before this one (ties broken by number)."""
-    earlier = session.exec(
-        select(func.count())
-        .select_from(Deal)
+    return not _earlier_live_deal(
+        session,
+        workspace_id=deal.workspace_id,
+        customer_id=deal.customer_id,
+        signed_on=deal.signed_on,
+        number=deal.number,
+    )
+
+
+def customer_has_deal_by(session: Session, *, workspace_id: int, customer_id: int, day: date) -> bool:
+    """A live deal with this customer signed on or before `day` exists (so a new one there is not its first)."""
+    parameters = {"workspace_id": workspace_id, "customer_id": customer_id, "day": day}
+    return session.connection().execute(_LIVE_DEAL_FOR_CUSTOMER_BY, parameters).first() is not None
+
+
+def _earlier_live_deal(session: Session, *, workspace_id: int, customer_id: int, signed_on: date, number: int) -> bool:
+    deal = Deal.__table__  # type: ignore[attr-defined]
+    earlier = deal.c.signed_on < signed_on
+    earlier = or_(earlier, (deal.c.signed_on == signed_on) & (deal.c.number < number))
+    query = (
+        select(deal.c.id)
         .where(
-            Deal.workspace_id == deal.workspace_id,
-            Deal.customer_id == deal.customer_id,
-            Deal.id != deal.id,
-            col(Deal.voided_at).is_(None),
-            or_(
-                col(Deal.signed_on) < deal.signed_on,
-                (col(Deal.signed_on) == deal.signed_on) & (col(Deal.number) < deal.number),
-            ),
+            deal.c.workspace_id == workspace_id, deal.c.customer_id == customer_id, deal.c.voided_at.is_(None), earlier
         )
-    ).one()
-    return earlier == 0
+        .limit(1)
+    )
+    return session.connection().execute(query).first() is not None
 
 
-def _counting_date(rule: Rule) -> Any:
-    return Deal.signed_on if rule == "signed" else Deal.paid_on
+@dataclass(frozen=True)
+class Tally:
+    """A rep's live deals counting in a period, and (under the paid rule) those awaiting payment."""
+
+    deals: int
+    amount_minor: int
+    awaiting: int
+    awaiting_minor: int
 
 
-def period_totals(session: Session, *, workspace_id: int, owner_id: int, rule: Rule, period: Period) -> tuple[int, int]:
-    """(deals, amount in minor units) of the owner's live deals that count in `period` by `rule`."""
-    counted = _counting_date(rule)
-    count, total = session.exec(
-        select(func.count(), func.coalesce(func.sum(Deal.amount_minor), 0)).where(
-            Deal.workspace_id == workspace_id,
-            Deal.owner_id == owner_id,
-            col(Deal.voided_at).is_(None),
-            counted >= period.start,
-            counted <= period.end,
+def tally(session: Session, *, workspace_id: int, owner_id: int, rule: Rule, period: Period) -> Tally:
+    connection = session.connection()
+    owner = {"workspace_id": workspace_id, "owner_id": owner_id}
+    count, total = connection.execute(_COUNTED_IN[rule], {**owner, "start": period.start, "end": period.end}).one()
+    waiting, waiting_total = connection.execute(_AWAITING_PAYMENT, owner).one() if rule == "paid" else (0, 0)
+    return Tally(int(count), int(total), int(waiting), int(waiting_total))
+
+
+def possible_twins(
+    session: Session, *, workspace_id: int, owner_id: int, customer_id: int, money: Money, since: datetime
+) -> list[DealRecord]:
+    """The owner's deals for this customer and amount created since `since` (the duplicate check's candidates)."""
+    parameters = {
+        "workspace_id": workspace_id,
+        "owner_id": owner_id,
+        "since": since,
+        "customer_id": customer_id,
+        "amount_minor": to_minor(money),
+        "currency": money.currency,
+    }
+    return [
+        DealRecord(
+            number=row.number,
+            owner_user_id=row.owner_user_id,
+            customer=row.customer_name,
+            money=from_minor(row.amount_minor, row.currency),
+            product_line=row.product_line,
+            signed_on=row.signed_on,
+            paid_on=row.paid_on,
+            note=row.note,
+            source=Source(row.source),
+            created_at=row.created_at,
+            void_reason=row.void_reason,
         )
-    ).one()
-    return int(count), int(total)
+        for row in session.connection().execute(_TWINS, parameters)
+    ]
 
 
-def awaiting_payment(session: Session, *, workspace_id: int, owner_id: int) -> tuple[int, int]:
-    count, total = session.exec(
-        select(func.count(), func.coalesce(func.sum(Deal.amount_minor), 0)).where(
-            Deal.workspace_id == workspace_id,
-            Deal.owner_id == owner_id,
-            col(Deal.voided_at).is_(None),
-            col(Deal.paid_on).is_(None),
-        )
-    ).one()
-    return int(count), int(total)
-
-
-def snapshot(deal: Deal) -> dict[str, Any]:
-    """The audited view of a deal: every field a person could dispute."""
+def snapshot(deal: Deal | dict[str, Any]) -> dict[str, Any]:
+    """The audited view of a deal (a row or its column values): every field a person could dispute."""
+    get: Any = deal.get if isinstance(deal, dict) else partial(getattr, deal)
+    paid_on = get("paid_on")
     return {
-        "number": deal.number,
-        "amount": f"{from_minor(deal.amount_minor, deal.currency).amount:.2f}",
-        "currency": deal.currency,
-        "customer_id": deal.customer_id,
-        "product_line": deal.product_line,
-        "signed_on": deal.signed_on.isoformat(),
-        "paid_on": deal.paid_on.isoformat() if deal.paid_on else None,
-        "note": deal.note,
-        "source": deal.source,
-        "void_reason": deal.void_reason,
+        "number": get("number"),
+        "amount": f"{from_minor(get('amount_minor'), get('currency')).amount:.2f}",
+        "currency": get("currency"),
+        "customer_id": get("customer_id"),
+        "product_line": get("product_line"),
+        "signed_on": get("signed_on").isoformat(),
+        "paid_on": paid_on.isoformat() if paid_on else None,
+        "note": get("note"),
+        "source": get("source"),
+        "void_reason": get("void_reason"),
     }

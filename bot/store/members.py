@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlmodel import Session, select
 
 from bot.store.common import insert_ignoring_conflict
-from bot.store.tables import Member
+from bot.store.tables import Member, Workspace
 from scoring.people import Person, Role
 
 
@@ -61,6 +61,14 @@ class Placement:
 
 def get(session: Session, *, workspace_id: int, user_id: str) -> Member | None:
     return session.exec(select(Member).where(Member.workspace_id == workspace_id, Member.user_id == user_id)).first()
+
+
+def find(session: Session, *, team_id: str, user_id: str) -> tuple[Member, int] | None:
+    """The member with their workspace id, in one query."""
+    row = session.exec(
+        select(Member, Workspace.id).join(Workspace).where(Workspace.team_id == team_id, Member.user_id == user_id)
+    ).first()
+    return None if row is None else (row[0], int(row[1]))  # type: ignore[arg-type]
 
 
 def get_many(session: Session, *, workspace_id: int, user_ids: list[str]) -> dict[str, Member]:

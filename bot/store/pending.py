@@ -35,3 +35,19 @@ def take(session: Session, *, workspace_id: int, user_id: str, token: str, now: 
     if result.rowcount != 1:
         return None
     return session.get(PendingAction, token)
+
+
+def open_question(session: Session, *, workspace_id: int, user_id: str, token: str) -> PendingAction | None:
+    """The question if it is this user's and still unanswered."""
+    question = session.get(PendingAction, token)
+    if question is None or question.workspace_id != workspace_id or question.user_id != user_id:
+        return None
+    return None if question.answered_at is not None else question
+
+
+def mark_answered(session: Session, *, workspace_id: int, token: str, now: datetime) -> None:
+    session.exec(
+        update(PendingAction)
+        .where(col(PendingAction.id) == token, col(PendingAction.workspace_id) == workspace_id)
+        .values(answered_at=now)
+    )

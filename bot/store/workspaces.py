@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, update
+from sqlmodel import Session, select
 
 from bot.store.common import insert_ignoring_conflict
 from bot.store.tables import Workspace
@@ -22,10 +22,16 @@ def ensure_workspace(session: Session, *, team_id: str, now: datetime) -> Worksp
     return session.exec(select(Workspace).where(Workspace.team_id == team_id)).one()
 
 
+_WORKSPACE = Workspace.__table__  # type: ignore[attr-defined]
+_NEXT = {
+    kind: update(_WORKSPACE)
+    .where(_WORKSPACE.c.id == bindparam("workspace_id"))
+    .values({column: column + 1})
+    .returning(column)
+    for kind, column in (("deal", _WORKSPACE.c.deal_seq), ("activity", _WORKSPACE.c.activity_seq))
+}
+
+
 def next_number(session: Session, *, workspace_id: int, kind: Literal["deal", "activity"]) -> int:
     """The next D-/A- number in this workspace. The row lock serialises concurrent writers."""
-    column = Workspace.__table__.c.deal_seq if kind == "deal" else Workspace.__table__.c.activity_seq  # type: ignore[attr-defined]
-    statement = (
-        update(Workspace).where(col(Workspace.id) == workspace_id).values({column: column + 1}).returning(column)
-    )
-    return int(session.exec(statement).scalar_one())
+    return int(session.connection().execute(_NEXT[kind], {"workspace_id": workspace_id}).scalar_one())
