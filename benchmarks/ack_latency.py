@@ -1058,10 +1058,10 @@ def installed_packages_importable() -> bool:
 def effective_server_settings(env: dict[str, str]) -> dict[str, Any]:
     from bot.settings import Settings
 
-    fields = Settings.model_fields
+    defaults = Settings.model_construct()  # the field defaults (and default factories), without the environment
     return {
-        "WEB_CONCURRENCY": int(env.get("WEB_CONCURRENCY") or fields["web_concurrency"].default),
-        "WEB_THREADS": int(env.get("WEB_THREADS") or fields["web_threads"].default),
+        "WEB_CONCURRENCY": int(env.get("WEB_CONCURRENCY") or defaults.web_concurrency),
+        "WEB_THREADS": int(env.get("WEB_THREADS") or defaults.web_threads),
         "WEB_CONCURRENCY_source": "environment" if env.get("WEB_CONCURRENCY") else "pacer default",
         "WEB_THREADS_source": "environment" if env.get("WEB_THREADS") else "pacer default",
         "worker_class": "gthread",
