@@ -61,6 +61,8 @@ class Deal(SQLModel, table=True):
         UniqueConstraint("workspace_id", "source_key"),
         Index("ix_deal_owner_signed", "workspace_id", "owner_id", "signed_on"),
         Index("ix_deal_customer_signed", "workspace_id", "customer_id", "signed_on"),
+        Index("ix_deal_owner_paid", "workspace_id", "owner_id", "paid_on"),
+        Index("ix_deal_owner_created", "workspace_id", "owner_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from bot.store.engine import Database
-from bot.store.migrate import current_revision, head_revision, upgrade
+from bot.store.migrate import all_revisions, current_revision, head_revision, upgrade
 
 
 def test_the_migrated_schema_matches_the_models(db):
@@ -23,7 +23,8 @@ def test_upgrading_an_up_to_date_database_applies_nothing(db):
 
 def test_a_new_sqlite_database_is_created_with_every_migration(tmp_path):
     database = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
-    assert upgrade(database.engine) == [head_revision()]
+    assert upgrade(database.engine) == all_revisions()
+    assert all_revisions()[-1] == head_revision()
     assert current_revision(database.engine) == head_revision()
     database.dispose()
 
