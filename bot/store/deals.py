@@ -127,9 +127,14 @@ def _records_query() -> Any:
 
 def _record(row: Any) -> DealRecord:
     deal, customer, owner = row
+    return _as_record(deal, customer=customer, owner_user_id=owner)
+
+
+def _as_record(deal: Any, *, customer: str, owner_user_id: str) -> DealRecord:
+    """A DealRecord from anything with the deal's column attributes (an ORM row or a Core row)."""
     return DealRecord(
         number=deal.number,
-        owner_user_id=owner,
+        owner_user_id=owner_user_id,
         customer=customer,
         money=from_minor(deal.amount_minor, deal.currency),
         product_line=deal.product_line,
@@ -225,22 +230,8 @@ def possible_twins(
         "amount_minor": to_minor(money),
         "currency": money.currency,
     }
-    return [
-        DealRecord(
-            number=row.number,
-            owner_user_id=row.owner_user_id,
-            customer=row.customer_name,
-            money=from_minor(row.amount_minor, row.currency),
-            product_line=row.product_line,
-            signed_on=row.signed_on,
-            paid_on=row.paid_on,
-            note=row.note,
-            source=Source(row.source),
-            created_at=row.created_at,
-            void_reason=row.void_reason,
-        )
-        for row in session.connection().execute(_TWINS, parameters)
-    ]
+    rows = session.connection().execute(_TWINS, parameters)
+    return [_as_record(row, customer=row.customer_name, owner_user_id=row.owner_user_id) for row in rows]
 
 
 def snapshot(deal: Deal | dict[str, Any]) -> dict[str, Any]:

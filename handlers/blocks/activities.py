@@ -10,7 +10,6 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ConfirmObject,
-    DatePickerElement,
     InputBlock,
     NumberInputElement,
     Option,
@@ -21,7 +20,7 @@ from slack_sdk.models.views import View
 
 from bot.services.activities import ActivityLogged
 from handlers import ids
-from handlers.blocks.common import context, day, escape, section
+from handlers.blocks.common import context, date_input, day, escape, note_input, section
 from handlers.parse import ACTIVITY_KINDS
 from scoring.records import ActivityRecord
 
@@ -136,18 +135,8 @@ def modal(*, today: date, metadata: dict[str, str]) -> View:
                 optional=True,
                 element=PlainTextInputElement(action_id="value", placeholder="Acme Corp", max_length=120),
             ),
-            InputBlock(
-                block_id="date",
-                label="Date",
-                optional=True,
-                element=DatePickerElement(action_id="value", initial_date=today.isoformat()),
-            ),
-            InputBlock(
-                block_id="note",
-                label="Note",
-                optional=True,
-                element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
-            ),
+            date_input(today),
+            note_input(),
         ],
     )
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DatePickerElement,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
+)
 
 from scoring.errors import PacerError
 
@@ -43,3 +51,21 @@ def error_text(error: PacerError) -> str:
 
 def as_dicts(blocks: list[Block]) -> list[dict]:  # type: ignore[type-arg]
     return [block.to_dict() for block in blocks]
+
+
+def date_input(today: date) -> InputBlock:
+    return InputBlock(
+        block_id="date",
+        label="Date",
+        optional=True,
+        element=DatePickerElement(action_id="value", initial_date=today.isoformat()),
+    )
+
+
+def note_input() -> InputBlock:
+    return InputBlock(
+        block_id="note",
+        label="Note",
+        optional=True,
+        element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
+    )

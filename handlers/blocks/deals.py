@@ -10,7 +10,6 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ConfirmObject,
-    DatePickerElement,
     InputBlock,
     Option,
     PlainTextInputElement,
@@ -21,7 +20,7 @@ from slack_sdk.models.views import View
 
 from bot.services.deals import CustomerUnclear, DealLogged, DuplicateSuspected
 from handlers import ids
-from handlers.blocks.common import context, day, escape, mention, section
+from handlers.blocks.common import context, date_input, day, escape, mention, note_input, section
 from scoring.money import format_amount
 from scoring.recognition import CountingReceipt
 from scoring.records import DealRecord
@@ -217,18 +216,8 @@ def modal(*, products: list[str], today: date, metadata: dict[str, str]) -> View
             label="Stage",
             element=RadioButtonsElement(action_id="value", options=[signed, paid_option], initial_option=signed),
         ),
-        InputBlock(
-            block_id="date",
-            label="Date",
-            optional=True,
-            element=DatePickerElement(action_id="value", initial_date=today.isoformat()),
-        ),
-        InputBlock(
-            block_id="note",
-            label="Note",
-            optional=True,
-            element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
-        ),
+        date_input(today),
+        note_input(),
     ]
     return View(
         type="modal",
