@@ -2,7 +2,7 @@
 
 `run(team_id, user_id, work)` identifies the caller (cached; a first contact is registered from
 `users.info` outside any transaction) and calls `work(caller)`, which opens the transactions it
-needs. `transact` is the common case of one write transaction around `work(session, caller)`.
+needs (see `handlers.replies.transactional` for the common one-transaction case).
 If two copies of the same request race on a unique key, the loser's violation rolls it back and
 the work runs again, now finding what the winner stored — so it answers the same, records nothing.
 """
@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.directory import Caller, Directory
@@ -39,10 +38,3 @@ class UnitOfWork:
                 if attempt == ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
-
-    def transact(self, team_id: str, user_id: str, work: Callable[[Session, Caller], T]) -> T:
-        def in_transaction(caller: Caller) -> T:
-            with self.db.transaction() as session:
-                return work(session, caller)
-
-        return self.run(team_id, user_id, in_transaction)

@@ -34,7 +34,6 @@ EARLIEST_DATE = date(2000, 1, 1)
 
 Stage: TypeAlias = Literal["signed", "paid"]
 ActivityKind: TypeAlias = Literal["call", "email", "meeting", "visit", "demo", "proposal", "lead", "followup"]
-STAGES: tuple[str, ...] = get_args(Stage)
 ACTIVITY_KINDS: tuple[str, ...] = get_args(ActivityKind)
 
 DEAL_OPTIONS = ("product", "stage", "date", "note")

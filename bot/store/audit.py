@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.store.tables import AuditEntry
 
@@ -38,14 +38,3 @@ def record(
         "at": at,
     }
     session.connection().execute(_INSERT, values)
-
-
-def entries(
-    session: Session, *, workspace_id: int, entity: str | None = None, entity_id: int | None = None
-) -> list[AuditEntry]:
-    query = select(AuditEntry).where(AuditEntry.workspace_id == workspace_id)
-    if entity is not None:
-        query = query.where(AuditEntry.entity == entity)
-    if entity_id is not None:
-        query = query.where(AuditEntry.entity_id == entity_id)
-    return list(session.exec(query.order_by(AuditEntry.id)))  # type: ignore[arg-type]

@@ -71,11 +71,6 @@ def find(session: Session, *, team_id: str, user_id: str) -> tuple[Member, int] 
     return None if row is None else (row[0], int(row[1]))  # type: ignore[arg-type]
 
 
-def get_many(session: Session, *, workspace_id: int, user_ids: list[str]) -> dict[str, Member]:
-    rows = session.exec(select(Member).where(Member.workspace_id == workspace_id, Member.user_id.in_(user_ids)))  # type: ignore[attr-defined]
-    return {row.user_id: row for row in rows}
-
-
 def register(session: Session, *, workspace_id: int, user: SlackUser, placement: Placement, now: datetime) -> bool:
     """Insert the member unless a concurrent request already did; True when this call inserted it."""
     values = {

@@ -108,10 +108,3 @@ def finish(
     if retry_at is not None:
         message.not_before = retry_at
     session.add(message)
-
-
-def by_status(session: Session, *, status: str | None = None) -> list[OutboxMessage]:
-    query = select(OutboxMessage)
-    if status is not None:
-        query = query.where(OutboxMessage.status == status)
-    return list(session.exec(query.order_by(col(OutboxMessage.id))))
