@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
+
+Cadence = Literal["month", "quarter"]
 
 
 @dataclass(frozen=True, order=True)
