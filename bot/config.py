@@ -6,16 +6,22 @@ A broken file fails at start with the file, the key and what is wrong, never lat
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from scoring.periods import Calendar
+from scoring.profiles import DEFAULT_PROFILES, Profile, profile_from_mapping
+from scoring.scorecard import ScorecardError
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+KEY_PATH = re.compile(r"^[a-z_]+(\.[\w-]+)*: ")
 
 
 class ConfigError(Exception):
@@ -53,6 +59,7 @@ class Team(_Strict):
     name: str = Field(min_length=1, max_length=80)
     manager: str
     members: list[str] = Field(default_factory=list)
+    profile: str | None = Field(default=None, description="profile of this team's reps (default_profile if unset)")
 
     @field_validator("manager")
     @classmethod
@@ -65,6 +72,39 @@ class Team(_Strict):
         return [_user_id(v) for v in value]
 
 
+WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
+class CalendarConfig(_Strict):
+    """Working days and the fiscal year: pace and periods are counted in working days."""
+
+    fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
+    weekend: list[str] = Field(default_factory=lambda: ["sat", "sun"])
+    holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("weekend")
+    @classmethod
+    def _weekdays(cls, value: list[str]) -> list[str]:
+        days = [day.strip().lower()[:3] for day in value]
+        unknown = [original for original, day in zip(value, days, strict=True) if day not in WEEKDAYS]
+        if unknown:
+            raise ValueError(f"{', '.join(map(repr, unknown))}: use mon, tue, wed, thu, fri, sat or sun")
+        if len(set(days)) == 7:
+            raise ValueError("every day is a weekend day: leave at least one working day")
+        return days
+
+    def calendar(self) -> Calendar:
+        return Calendar(
+            fiscal_year_start_month=self.fiscal_year_start_month,
+            weekend=frozenset(WEEKDAYS[day] for day in self.weekend),
+            holidays=frozenset(self.holidays),
+        )
+
+
+class TrainingConfig(_Strict):
+    required: list[str] = Field(default_factory=list, description="courses every rep must complete")
+
+
 class PacerConfig(_Strict):
     """The parsed pacer.yml. Defaults make an empty file (or none) a working configuration."""
 
@@ -75,6 +115,48 @@ class PacerConfig(_Strict):
     wins: Wins | None = None
     teams: list[Team] = Field(default_factory=list)
     admins: list[str] = Field(default_factory=list)
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    default_profile: str = "hunter"
+    profiles: dict[str, dict[str, Any] | None] = Field(
+        default_factory=dict, description="overrides of hunter/farmer/strategic, or new profiles"
+    )
+    _profiles: dict[str, Profile] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _build_profiles(self) -> PacerConfig:
+        built = dict(DEFAULT_PROFILES)
+        for name, data in self.profiles.items():
+            try:
+                built[name] = profile_from_mapping(data, name=name, where=f"profiles.{name}")
+            except ScorecardError as error:
+                raise ValueError(str(error)) from None
+        known = ", ".join(sorted(built))
+        if self.default_profile not in built:
+            raise ValueError(f"default_profile: unknown profile {self.default_profile!r}; known: {known}")
+        for index, team in enumerate(self.teams):
+            if team.profile is not None and team.profile not in built:
+                raise ValueError(f"teams.{index}.profile: unknown profile {team.profile!r}; known: {known}")
+        self._profiles = built
+        return self
+
+    @property
+    def all_profiles(self) -> dict[str, Profile]:
+        return dict(self._profiles)
+
+    def profile_named(self, name: str | None) -> Profile:
+        return self._profiles.get(name or "", self._profiles[self.default_profile])
+
+    def profile_for(self, user_id: str, assigned: str | None = None) -> Profile:
+        """A member's profile: assigned by an admin, else their team's, else the default."""
+        if assigned and assigned in self._profiles:
+            return self._profiles[assigned]
+        team = self.team_of(user_id)
+        return self.profile_named(team.profile if team and team.profile else self.default_profile)
+
+    @property
+    def premium_lines(self) -> frozenset[str]:
+        return frozenset(line.name for line in self.product_lines if line.premium)
 
     @field_validator("currency")
     @classmethod
@@ -162,6 +244,8 @@ def _describe(path: Path, exc: ValidationError) -> str:
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
         message = error["msg"].removeprefix("Value error, ")
+        if key == "(top level)" and KEY_PATH.match(message):
+            key, _, message = message.partition(": ")
         if error["type"] == "extra_forbidden":
             message = "unknown key (check the spelling against pacer.example.yml)"
         got = error.get("input")

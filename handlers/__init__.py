@@ -13,9 +13,10 @@ from bot.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:
-    from handlers import activities, deals, errors, events
+    from handlers import activities, deals, errors, events, scoring
 
     deals.register(app, deps)
     activities.register(app, deps)
+    scoring.register(app, deps)
     events.register(app, deps)
     errors.register(app, deps)

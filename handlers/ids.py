@@ -5,7 +5,9 @@ from __future__ import annotations
 # Slash commands (manifest.yml: features.slash_commands)
 DEAL = "/deal"
 ACTIVITY = "/activity"
-COMMANDS = (DEAL, ACTIVITY)
+PROGRESS = "/progress"
+SCORECARD = "/scorecard"
+COMMANDS = (DEAL, ACTIVITY, PROGRESS, SCORECARD)
 
 # Events (manifest.yml: settings.event_subscriptions.bot_events)
 USER_CHANGE = "user_change"

@@ -74,5 +74,10 @@ def _registrations():
 
 def test_listeners_are_registered_only_through_the_ids_the_manifest_is_checked_against():
     registrations = _registrations()
-    assert sorted(arg for kind, arg in registrations if kind == "command") == ["ids.ACTIVITY", "ids.DEAL"]
+    assert sorted(arg for kind, arg in registrations if kind == "command") == [
+        "ids.ACTIVITY",
+        "ids.DEAL",
+        "ids.PROGRESS",
+        "ids.SCORECARD",
+    ]
     assert sorted(arg for kind, arg in registrations if kind == "event") == ["ids.USER_CHANGE"]

@@ -8,10 +8,28 @@ Times are timezone-aware and stored as UTC.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Dialect, Index, String, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A Decimal stored as text: exact on SQLite (which has no decimal type) and PostgreSQL alike.
+
+    For values that are compared and shown, never summed in SQL (targets, rates). Money that SQL
+    sums is stored as integer minor units instead.
+    """
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:  # noqa: ARG002
+        return None if value is None else str(Decimal(value))
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:  # noqa: ARG002
+        return None if value is None else Decimal(value)
 
 
 class Workspace(SQLModel, table=True):
@@ -172,3 +190,60 @@ class OutboxMessage(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=300)
     created_at: datetime
     sent_at: datetime | None = None
+
+
+class Goal(SQLModel, table=True):
+    """A rep's target for one metric in one period. One current value; every change is audited."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "member_id", "metric", "period_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    member_id: int = Field(foreign_key="member.id")
+    metric: str = Field(max_length=40)
+    period_key: str = Field(max_length=16, description="2026-11, 2026-Q4 or FY2026-Q1")
+    period_start: date
+    period_end: date
+    value: Decimal = Field(sa_column=Column(ExactDecimal, nullable=False))
+    set_by: str = Field(max_length=32)
+    source: str = Field(max_length=16)
+    updated_at: datetime
+
+
+class CsatResult(SQLModel, table=True):
+    """A customer-satisfaction survey score (1–5), attributed to the rep who owns the relationship."""
+
+    __tablename__ = "csat_result"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "source_key"),
+        Index("ix_csat_member_on", "workspace_id", "member_id", "surveyed_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    member_id: int = Field(foreign_key="member.id")
+    customer_id: int = Field(foreign_key="customer.id")
+    score: int
+    surveyed_on: date
+    source: str = Field(max_length=16)
+    source_key: str = Field(max_length=200)
+    recorded_by: str = Field(max_length=32)
+    created_at: datetime
+    voided_at: datetime | None = None
+    void_reason: str | None = Field(default=None, max_length=300)
+
+
+class TrainingCompletion(SQLModel, table=True):
+    """A course a member completed (required courses are listed in pacer.yml)."""
+
+    __tablename__ = "training_completion"
+    __table_args__ = (UniqueConstraint("workspace_id", "member_id", "course"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    member_id: int = Field(foreign_key="member.id")
+    course: str = Field(max_length=120)
+    completed_on: date
+    source: str = Field(max_length=16)
+    recorded_by: str = Field(max_length=32)
+    created_at: datetime

@@ -1,0 +1,107 @@
+"""`/progress`: a rep's scorecard for a period — actuals, targets, score, pace, payout — explained."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session
+
+from bot.config import PacerConfig
+from bot.directory import Caller
+from bot.store import goals, members, metrics
+from bot.store.tables import Member
+from scoring.errors import NotAllowed, NotFound
+from scoring.incentives import PayDeal, Payout, payout
+from scoring.pace import Pace, pace
+from scoring.people import Person
+from scoring.periods import Period, period_of
+from scoring.profiles import Profile
+from scoring.scorecard import Score, score
+
+
+@dataclass(frozen=True)
+class Progress:
+    person: Person
+    profile: Profile
+    period: Period
+    today: date
+    score: Score
+    paces: dict[str, Pace]
+    payout: Payout
+    sources: dict[str, dict[str, int]]
+
+
+def may_see_progress_of(viewer: Person, subject: Person) -> bool:
+    """Reps see themselves; managers their reports; admins anyone (PRODUCT §2)."""
+    return viewer.user_id == subject.user_id or subject.manager_user_id == viewer.user_id or viewer.role == "admin"
+
+
+def subject_of(session: Session, caller: Caller, user_id: str | None) -> Member:
+    """The member whose progress is asked for, if the caller may see it."""
+    target = members.get(session, workspace_id=caller.workspace_id, user_id=user_id or caller.user_id)
+    if target is None:
+        raise NotFound(
+            f"<@{user_id}> hasn't used Pacer yet, so there is no progress to show.", example="/progress @dana"
+        )
+    if not may_see_progress_of(caller.person, members.as_person(target)):
+        raise NotAllowed(
+            f"You can see your own progress, and a manager can see their reports'. {target.name} isn't one of yours.",
+            example="/progress",
+        )
+    return target
+
+
+def progress(
+    session: Session, caller: Caller, member: Member, *, config: PacerConfig, period: Period | None = None
+) -> Progress:
+    assert member.id is not None
+    person = members.as_person(member)
+    profile = config.profile_for(member.user_id, member.profile)
+    calendar = config.calendar.calendar()
+    today = caller.today
+    period = period or period_of(today, profile.cadence, calendar)
+    actuals = metrics.actuals(
+        session,
+        workspace_id=caller.workspace_id,
+        period=period,
+        rule=config.recognition,
+        premium_lines=config.premium_lines,
+        required_courses=set(config.training.required),
+        member_ids=[member.id],
+    )[member.id]
+    own_targets = goals.targets(session, workspace_id=caller.workspace_id, period=period, member_ids=[member.id]).get(
+        member.id, {}
+    )
+    result = score(profile.scorecard, actuals=actuals, targets=own_targets)
+    paces = {
+        line.metric: pace(actual=line.actual, target=line.target, period=period, today=today, calendar=calendar)
+        for line in result.lines
+    }
+    deals = [
+        PayDeal(number=n, amount=a, product_line=p, premium=prem, new_customer=new)
+        for n, a, p, prem, new in metrics.paid_deals(
+            session,
+            workspace_id=caller.workspace_id,
+            member_id=member.id,
+            period=period,
+            rule=config.recognition,
+            premium_lines=config.premium_lines,
+        )
+    ]
+    revenue_target = own_targets.get("revenue") or next(
+        (line.target for line in profile.scorecard.lines if line.metric == "revenue"), None
+    )
+    plan_payout = payout(profile.plan, deals=deals, revenue_target=revenue_target, currency=config.currency)
+    return Progress(
+        person=person,
+        profile=profile,
+        period=period,
+        today=today,
+        score=result,
+        paces=paces,
+        payout=plan_payout,
+        sources=metrics.sources(
+            session, workspace_id=caller.workspace_id, member_id=member.id, period=period, rule=config.recognition
+        ),
+    )

@@ -1,0 +1,268 @@
+"""Metric actuals aggregated in SQL, for one rep or a whole workspace, in one pass per source table.
+
+The definitions are those of `scoring.metrics.compute_actuals` (the pure reference); a property
+test checks that both agree on random data, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from decimal import Decimal
+
+from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from bot.store.tables import Activity, CsatResult, Deal, TrainingCompletion
+from scoring.metrics import ACTIVITY_KINDS, one_year_before, ratio
+from scoring.periods import Period
+from scoring.recognition import Rule
+
+CENTS = Decimal(100)
+
+DEAL = Deal.__table__  # type: ignore[attr-defined]
+ACTIVITY = Activity.__table__  # type: ignore[attr-defined]
+CSAT = CsatResult.__table__  # type: ignore[attr-defined]
+TRAINING = TrainingCompletion.__table__  # type: ignore[attr-defined]
+
+Actuals = dict[str, Decimal]
+
+
+def _ratio(numerator: Decimal | int, denominator: Decimal | int) -> Decimal:
+    """The reference's rounding (exact, half up, 4 places); 0 for an empty denominator."""
+    return ratio(numerator, denominator) if denominator else Decimal(0)
+
+
+def actuals(
+    session: Session,
+    *,
+    workspace_id: int,
+    period: Period,
+    rule: Rule,
+    premium_lines: Collection[str],
+    required_courses: Collection[str],
+    member_ids: Sequence[int] | None = None,
+) -> dict[int, Actuals]:
+    """Every metric's actual for each member with any record (or each of `member_ids`) in `period`."""
+    connection = session.connection()
+    counted = DEAL.c.signed_on if rule == "signed" else DEAL.c.paid_on
+    live = and_(DEAL.c.workspace_id == workspace_id, DEAL.c.voided_at.is_(None))
+    owners = DEAL.c.owner_id.in_(member_ids) if member_ids is not None else literal(True)
+    in_period = and_(counted >= period.start, counted <= period.end)
+
+    earlier = aliased(DEAL)
+    first_deal = ~exists().where(
+        earlier.c.workspace_id == DEAL.c.workspace_id,
+        earlier.c.customer_id == DEAL.c.customer_id,
+        earlier.c.voided_at.is_(None),
+        or_(
+            earlier.c.signed_on < DEAL.c.signed_on,
+            and_(earlier.c.signed_on == DEAL.c.signed_on, earlier.c.number < DEAL.c.number),
+        ),
+    )
+    premium = DEAL.c.product_line.in_(list(premium_lines)) if premium_lines else literal(False)
+    amount = DEAL.c.amount_minor
+    deal_rows = connection.execute(
+        select(
+            DEAL.c.owner_id,
+            func.count(),
+            func.coalesce(func.sum(amount), 0),
+            func.coalesce(func.sum(case((premium, amount), else_=0)), 0),
+            func.count(distinct(case((first_deal, DEAL.c.customer_id)))),
+            func.coalesce(func.sum(case((first_deal, amount), else_=0)), 0),
+        )
+        .where(live, owners, in_period)
+        .group_by(DEAL.c.owner_id)
+    )
+    results: dict[int, Actuals] = defaultdict(lambda: _empty(required_courses))
+    for owner, count, revenue, premium_revenue, new_customers, new_revenue in deal_rows:
+        row = results[owner]
+        row["deals"] = Decimal(count)
+        row["revenue"] = Decimal(revenue) / CENTS
+        row["new_customers"] = Decimal(new_customers)
+        row["new_customer_revenue"] = Decimal(new_revenue) / CENTS
+        row["repeat_revenue"] = Decimal(revenue - new_revenue) / CENTS
+        row["premium_share"] = _ratio(premium_revenue, revenue)
+
+    _repurchase(connection, results, live=live, owners=owners, counted=counted, period=period)
+    _activities(connection, results, workspace_id=workspace_id, period=period, member_ids=member_ids)
+    _csat(connection, results, workspace_id=workspace_id, period=period, member_ids=member_ids)
+    _training(
+        connection, results, workspace_id=workspace_id, period=period, member_ids=member_ids, required=required_courses
+    )
+    if member_ids is not None:
+        for member_id in member_ids:
+            results[member_id]  # noqa: B018  (materialise empty actuals for members with no records)
+    return dict(results)
+
+
+def _empty(required_courses: Collection[str]) -> Actuals:
+    values = {
+        name: Decimal(0)
+        for name in (
+            "revenue",
+            "deals",
+            "new_customers",
+            "new_customer_revenue",
+            "repeat_revenue",
+            "repurchase_rate",
+            "premium_share",
+            "activities",
+            "new_leads",
+            "csat",
+            "training",
+        )
+    }
+    values.update({f"activities:{kind}": Decimal(0) for kind in ACTIVITY_KINDS})
+    values["training"] = Decimal(1) if not required_courses else Decimal(0)
+    return values
+
+
+def _repurchase(connection, results, *, live, owners, counted, period) -> None:  # type: ignore[no-untyped-def]
+    """Of the rep's customers who bought in the 12 months before the period, the share who bought in it."""
+    before = (
+        select(DEAL.c.owner_id.label("owner_id"), DEAL.c.customer_id.label("customer_id"))
+        .where(live, owners, counted >= one_year_before(period.start), counted < period.start)
+        .distinct()
+        .subquery()
+    )
+    again = aliased(DEAL)
+    counted_again = again.c[counted.name]
+    returned = exists().where(
+        again.c.owner_id == before.c.owner_id,
+        again.c.customer_id == before.c.customer_id,
+        again.c.voided_at.is_(None),
+        counted_again >= period.start,
+        counted_again <= period.end,
+    )
+    rows = connection.execute(
+        select(before.c.owner_id, func.count(), func.coalesce(func.sum(case((returned, 1), else_=0)), 0)).group_by(
+            before.c.owner_id
+        )
+    )
+    for owner, customers, came_back in rows:
+        results[owner]["repurchase_rate"] = _ratio(came_back, customers)
+
+
+def _activities(connection, results, *, workspace_id, period, member_ids) -> None:  # type: ignore[no-untyped-def]
+    query = (
+        select(ACTIVITY.c.owner_id, ACTIVITY.c.kind, func.sum(ACTIVITY.c.count))
+        .where(
+            ACTIVITY.c.workspace_id == workspace_id,
+            ACTIVITY.c.voided_at.is_(None),
+            ACTIVITY.c.occurred_on >= period.start,
+            ACTIVITY.c.occurred_on <= period.end,
+        )
+        .group_by(ACTIVITY.c.owner_id, ACTIVITY.c.kind)
+    )
+    if member_ids is not None:
+        query = query.where(ACTIVITY.c.owner_id.in_(member_ids))
+    for owner, kind, total in connection.execute(query):
+        row = results[owner]
+        row[f"activities:{kind}"] = Decimal(total)
+        row["activities"] += Decimal(total)
+        if kind == "lead":
+            row["new_leads"] = Decimal(total)
+
+
+def _csat(connection, results, *, workspace_id, period, member_ids) -> None:  # type: ignore[no-untyped-def]
+    query = (
+        select(CSAT.c.member_id, func.count(), func.sum(CSAT.c.score))
+        .where(
+            CSAT.c.workspace_id == workspace_id,
+            CSAT.c.voided_at.is_(None),
+            CSAT.c.surveyed_on >= period.start,
+            CSAT.c.surveyed_on <= period.end,
+        )
+        .group_by(CSAT.c.member_id)
+    )
+    if member_ids is not None:
+        query = query.where(CSAT.c.member_id.in_(member_ids))
+    for member, surveys, total in connection.execute(query):
+        results[member]["csat"] = _ratio(total, surveys)
+
+
+def _training(connection, results, *, workspace_id, period, member_ids, required) -> None:  # type: ignore[no-untyped-def]
+    if not required:
+        return
+    query = (
+        select(TRAINING.c.member_id, func.count(distinct(TRAINING.c.course)))
+        .where(
+            TRAINING.c.workspace_id == workspace_id,
+            TRAINING.c.course.in_(list(required)),
+            TRAINING.c.completed_on <= period.end,
+        )
+        .group_by(TRAINING.c.member_id)
+    )
+    if member_ids is not None:
+        query = query.where(TRAINING.c.member_id.in_(member_ids))
+    for member, done in connection.execute(query):
+        results[member]["training"] = _ratio(done, len(set(required)))
+
+
+def paid_deals(
+    session: Session, *, workspace_id: int, member_id: int, period: Period, rule: Rule, premium_lines: Collection[str]
+) -> list[tuple[int, Decimal, str | None, bool, bool]]:
+    """(number, amount, product line, premium, first deal with the customer) of the member's deals
+    counting in the period, in the order they counted — what the incentive plan pays on."""
+    counted = DEAL.c.signed_on if rule == "signed" else DEAL.c.paid_on
+    earlier = aliased(DEAL)
+    first_deal = ~exists().where(
+        earlier.c.workspace_id == DEAL.c.workspace_id,
+        earlier.c.customer_id == DEAL.c.customer_id,
+        earlier.c.voided_at.is_(None),
+        or_(
+            earlier.c.signed_on < DEAL.c.signed_on,
+            and_(earlier.c.signed_on == DEAL.c.signed_on, earlier.c.number < DEAL.c.number),
+        ),
+    )
+    rows = session.connection().execute(
+        select(DEAL.c.number, DEAL.c.amount_minor, DEAL.c.product_line, first_deal)
+        .where(
+            DEAL.c.workspace_id == workspace_id,
+            DEAL.c.owner_id == member_id,
+            DEAL.c.voided_at.is_(None),
+            counted >= period.start,
+            counted <= period.end,
+        )
+        .order_by(counted, DEAL.c.number)
+    )
+    return [
+        (number, Decimal(minor) / CENTS, line, line in premium_lines, bool(first))
+        for number, minor, line, first in rows
+    ]
+
+
+def sources(
+    session: Session, *, workspace_id: int, member_id: int, period: Period, rule: Rule
+) -> dict[str, dict[str, int]]:
+    """How many of the member's deals and activities in the period came from each source."""
+    counted = DEAL.c.signed_on if rule == "signed" else DEAL.c.paid_on
+    connection = session.connection()
+    deal_rows = connection.execute(
+        select(DEAL.c.source, func.count())
+        .where(
+            DEAL.c.workspace_id == workspace_id,
+            DEAL.c.owner_id == member_id,
+            DEAL.c.voided_at.is_(None),
+            counted >= period.start,
+            counted <= period.end,
+        )
+        .group_by(DEAL.c.source)
+    )
+    activity_rows = connection.execute(
+        select(ACTIVITY.c.source, func.coalesce(func.sum(ACTIVITY.c.count), 0))
+        .where(
+            ACTIVITY.c.workspace_id == workspace_id,
+            ACTIVITY.c.owner_id == member_id,
+            ACTIVITY.c.voided_at.is_(None),
+            ACTIVITY.c.occurred_on >= period.start,
+            ACTIVITY.c.occurred_on <= period.end,
+        )
+        .group_by(ACTIVITY.c.source)
+    )
+    return {
+        "deals": {source: int(n) for source, n in deal_rows},
+        "activities": {source: int(n) for source, n in activity_rows},
+    }

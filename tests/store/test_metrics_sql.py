@@ -1,0 +1,238 @@
+"""SQL aggregation of metric actuals agrees with the pure reference (`scoring.metrics.compute_actuals`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import insert
+
+from bot.store import metrics
+from bot.store.tables import Activity, CsatResult, Customer, Deal, Member, TrainingCompletion, Workspace
+from scoring.metrics import ActivityFact, CsatFact, DealFact, TrainingFact, compute_actuals
+from scoring.periods import month_of
+from tests.support.databases import empty_all_tables
+
+NOW = datetime(2026, 11, 24, tzinfo=UTC)
+PERIOD = month_of(date(2026, 11, 1))
+FIRST_DAY = date(2025, 9, 1)
+REPS = (1, 2)
+CUSTOMERS = (1, 2, 3, 4, 5)
+PREMIUM = {"Enterprise"}
+REQUIRED = {"negotiation", "product-101"}
+
+days = st.integers(min_value=0, max_value=(date(2026, 12, 10) - FIRST_DAY).days).map(
+    lambda n: FIRST_DAY + timedelta(days=n)
+)
+deal = st.fixed_dictionaries(
+    {
+        "owner": st.sampled_from(REPS),
+        "customer": st.sampled_from(CUSTOMERS),
+        "amount_minor": st.integers(min_value=1, max_value=5_000_000),
+        "signed_on": days,
+        "paid_after": st.one_of(st.none(), st.integers(min_value=0, max_value=60)),
+        "product": st.sampled_from([None, "Core", "Enterprise"]),
+        "voided": st.sampled_from([False, False, True]),
+    }
+)
+activity = st.fixed_dictionaries(
+    {
+        "owner": st.sampled_from(REPS),
+        "kind": st.sampled_from(["call", "meeting", "lead", "demo"]),
+        "count": st.integers(min_value=1, max_value=9),
+        "on": days,
+        "voided": st.sampled_from([False, False, True]),
+    }
+)
+survey = st.fixed_dictionaries({"member": st.sampled_from(REPS), "score": st.integers(1, 5), "on": days})
+course = st.fixed_dictionaries(
+    {
+        "member": st.sampled_from(REPS),
+        "course": st.sampled_from(["negotiation", "product-101", "optional-elective"]),
+        "on": days,
+    }
+)
+
+
+def _store(db, deals, activities, surveys, courses) -> None:
+    with db.engine.begin() as c:
+        c.execute(
+            insert(Workspace.__table__),
+            [{"id": 1, "team_id": "T1", "created_at": NOW, "deal_seq": 0, "activity_seq": 0}],
+        )
+        c.execute(
+            insert(Member.__table__),
+            [
+                {
+                    "id": r,
+                    "workspace_id": 1,
+                    "user_id": f"UREP{r}",
+                    "name": f"r{r}",
+                    "role": "rep",
+                    "is_bot": False,
+                    "deleted": False,
+                    "created_at": NOW,
+                }
+                for r in REPS
+            ],
+        )
+        c.execute(
+            insert(Customer.__table__),
+            [
+                {
+                    "id": k,
+                    "workspace_id": 1,
+                    "name": f"C{k}",
+                    "name_key": f"c{k}",
+                    "source": "command",
+                    "created_by": "UREP1",
+                    "created_at": NOW,
+                }
+                for k in CUSTOMERS
+            ],
+        )
+        if deals:
+            c.execute(
+                insert(Deal.__table__),
+                [
+                    {
+                        "workspace_id": 1,
+                        "number": i + 1,
+                        "owner_id": d["owner"],
+                        "customer_id": d["customer"],
+                        "amount_minor": d["amount_minor"],
+                        "currency": "USD",
+                        "product_line": d["product"],
+                        "signed_on": d["signed_on"],
+                        "paid_on": None
+                        if d["paid_after"] is None
+                        else d["signed_on"] + timedelta(days=d["paid_after"]),
+                        "source": "command",
+                        "source_key": f"k{i}",
+                        "created_at": NOW,
+                        "voided_at": NOW if d["voided"] else None,
+                    }
+                    for i, d in enumerate(deals)
+                ],
+            )
+        if activities:
+            c.execute(
+                insert(Activity.__table__),
+                [
+                    {
+                        "workspace_id": 1,
+                        "number": i + 1,
+                        "owner_id": a["owner"],
+                        "kind": a["kind"],
+                        "count": a["count"],
+                        "occurred_on": a["on"],
+                        "source": "command",
+                        "source_key": f"a{i}",
+                        "created_at": NOW,
+                        "voided_at": NOW if a["voided"] else None,
+                    }
+                    for i, a in enumerate(activities)
+                ],
+            )
+        if surveys:
+            c.execute(
+                insert(CsatResult.__table__),
+                [
+                    {
+                        "workspace_id": 1,
+                        "member_id": s["member"],
+                        "customer_id": 1,
+                        "score": s["score"],
+                        "surveyed_on": s["on"],
+                        "source": "admin",
+                        "source_key": f"s{i}",
+                        "recorded_by": "UADM",
+                        "created_at": NOW,
+                    }
+                    for i, s in enumerate(surveys)
+                ],
+            )
+        unique_courses = {(t["member"], t["course"]): t for t in courses}
+        if unique_courses:
+            c.execute(
+                insert(TrainingCompletion.__table__),
+                [
+                    {
+                        "workspace_id": 1,
+                        "member_id": t["member"],
+                        "course": t["course"],
+                        "completed_on": t["on"],
+                        "source": "admin",
+                        "recorded_by": "UADM",
+                        "created_at": NOW,
+                    }
+                    for t in unique_courses.values()
+                ],
+            )
+
+
+def _reference(rep, rule, deals, activities, surveys, courses):
+    live = [(i, d) for i, d in enumerate(deals) if not d["voided"]]
+
+    def first(i, d):
+        return not any(e["customer"] == d["customer"] and (e["signed_on"], j) < (d["signed_on"], i) for j, e in live)
+
+    facts = []
+    for i, d in live:
+        if d["owner"] != rep:
+            continue
+        paid_on = None if d["paid_after"] is None else d["signed_on"] + timedelta(days=d["paid_after"])
+        facts.append(
+            DealFact(
+                customer_id=d["customer"],
+                amount=Decimal(d["amount_minor"]) / 100,
+                counts_on=d["signed_on"] if rule == "signed" else paid_on,
+                signed_on=d["signed_on"],
+                premium=d["product"] in PREMIUM,
+                new_customer=first(i, d),
+            )
+        )
+    return compute_actuals(
+        period=PERIOD,
+        deals=facts,
+        history_deals=facts,
+        activities=[
+            ActivityFact(kind=a["kind"], count=a["count"], on=a["on"])
+            for a in activities
+            if a["owner"] == rep and not a["voided"]
+        ],
+        csat=[CsatFact(score=s["score"], on=s["on"]) for s in surveys if s["member"] == rep],
+        trainings=[
+            TrainingFact(course=t["course"], completed_on=t["on"])
+            for t in {(t["member"], t["course"]): t for t in courses}.values()
+            if t["member"] == rep
+        ],
+        required_courses=REQUIRED,
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    deals=st.lists(deal, max_size=25),
+    activities=st.lists(activity, max_size=10),
+    surveys=st.lists(survey, max_size=6),
+    courses=st.lists(course, max_size=4),
+    rule=st.sampled_from(["signed", "paid"]),
+)
+def test_sql_actuals_equal_the_pure_reference_for_every_metric(db, deals, activities, surveys, courses, rule):
+    empty_all_tables(db)
+    _store(db, deals, activities, surveys, courses)
+    with db.reading() as session:
+        found = metrics.actuals(
+            session,
+            workspace_id=1,
+            period=PERIOD,
+            rule=rule,
+            premium_lines=PREMIUM,
+            required_courses=REQUIRED,
+            member_ids=list(REPS),
+        )
+    for rep in REPS:
+        assert found[rep] == _reference(rep, rule, deals, activities, surveys, courses), f"rep {rep}"
