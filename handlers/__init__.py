@@ -13,10 +13,14 @@ from bot.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:
-    from handlers import activities, deals, errors, events, scoring
+    from handlers import activities, admin, deals, errors, events, goals, home, leaderboard, scoring
 
     deals.register(app, deps)
     activities.register(app, deps)
     scoring.register(app, deps)
+    goals.register(app, deps)
+    leaderboard.register(app, deps)
+    admin.register(app, deps)
+    home.register(app, deps)
     events.register(app, deps)
     errors.register(app, deps)

@@ -7,11 +7,15 @@ DEAL = "/deal"
 ACTIVITY = "/activity"
 PROGRESS = "/progress"
 SCORECARD = "/scorecard"
-COMMANDS = (DEAL, ACTIVITY, PROGRESS, SCORECARD)
+GOAL = "/goal"
+LEADERBOARD = "/leaderboard"
+PACER = "/pacer"
+COMMANDS = (DEAL, ACTIVITY, PROGRESS, SCORECARD, GOAL, LEADERBOARD, PACER)
 
 # Events (manifest.yml: settings.event_subscriptions.bot_events)
 USER_CHANGE = "user_change"
-EVENTS = (USER_CHANGE,)
+APP_HOME_OPENED = "app_home_opened"
+EVENTS = (USER_CHANGE, APP_HOME_OPENED)
 
 # Block actions
 DEAL_UNDO = "deal_undo"
