@@ -14,7 +14,6 @@ decimal places (`ratio`); sums of money are exact. Percent-type metrics are frac
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import date
@@ -183,12 +182,28 @@ def is_metric(name: str) -> bool:
 # --- exact arithmetic shared by scoring and incentives ---------------------------------------------
 
 
+def _integer_ratio(value: Decimal | Fraction | int) -> tuple[int, int]:
+    if isinstance(value, Fraction):
+        return value.numerator, value.denominator
+    return value.as_integer_ratio()
+
+
+def _rounded_units(numerator: int, denominator: int, places: int) -> Decimal:
+    """numerator / denominator to `places` decimals, halves away from zero, in integer arithmetic."""
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    scaled = abs(numerator) * 10**places
+    units = (2 * scaled + denominator) // (2 * denominator)
+    return Decimal(-units if numerator < 0 else units).scaleb(-places)
+
+
 def round_half_up(value: Decimal | Fraction | int, places: int) -> Decimal:
-    """`value` rounded to `places` decimals, halves away from zero, exactly (no context rounding)."""
-    exact = Fraction(value)
-    units = math.floor(abs(exact) * 10**places + Fraction(1, 2))
-    digits = tuple(int(c) for c in str(units))
-    return Decimal((1 if exact < 0 and units else 0, digits, -places))
+    """`value` rounded to `places` decimals, halves away from zero, exactly (no context rounding).
+
+    Integer arithmetic on the value's exact ratio: this runs for every line of every score.
+    """
+    numerator, denominator = _integer_ratio(value)
+    return _rounded_units(numerator, denominator, places)
 
 
 def ratio(numerator: Decimal | int, denominator: Decimal | int, *, places: int = RATIO_PLACES) -> Decimal:
@@ -200,7 +215,9 @@ def ratio(numerator: Decimal | int, denominator: Decimal | int, *, places: int =
     """
     if denominator == 0:
         raise ZeroDivisionError("ratio with a zero denominator")
-    return round_half_up(Fraction(numerator) / Fraction(denominator), places)
+    a, b = _integer_ratio(numerator)
+    c, d = _integer_ratio(denominator)
+    return _rounded_units(a * d, b * c, places)
 
 
 def exact_sum(values: Iterable[Decimal]) -> Decimal:

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import InitVar, dataclass
-from decimal import Decimal
-from fractions import Fraction
+from decimal import Context, Decimal, localcontext
 from typing import Literal
 
 from scoring.metrics import (
@@ -234,6 +233,12 @@ class Score:
     missing_targets: tuple[str, ...]
 
 
+def _exact_product(a: Decimal, b: Decimal) -> Decimal:
+    """a × b with no rounding (a context wide enough for any weight × attainment)."""
+    with localcontext(Context(prec=60)):
+        return a * b
+
+
 def score(scorecard: Scorecard, *, actuals: Mapping[str, Decimal], targets: Mapping[str, Decimal]) -> Score:
     """Score a rep: `targets` (the rep's own, from /goal) override the lines' default targets.
 
@@ -294,7 +299,7 @@ def score(scorecard: Scorecard, *, actuals: Mapping[str, Decimal], targets: Mapp
                 attainment=attainment,
                 capped=capped,
                 weight=line.weight,
-                contribution=round_half_up(Fraction(line.weight) * Fraction(capped), POINTS_PLACES),
+                contribution=round_half_up(_exact_product(line.weight, capped), POINTS_PLACES),
                 reason=reason,
                 target_from="goal" if goal is not None else "profile",
             )

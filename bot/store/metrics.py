@@ -43,8 +43,13 @@ def actuals(
     premium_lines: Collection[str],
     required_courses: Collection[str],
     member_ids: Sequence[int] | None = None,
+    repurchase_for: Sequence[int] | None = None,
 ) -> dict[int, Actuals]:
-    """Every metric's actual for each member with any record (or each of `member_ids`) in `period`."""
+    """Every metric's actual for each member with any record (or each of `member_ids`) in `period`.
+
+    repurchase_rate scans a year of deals, so it is computed only for `repurchase_for` when given
+    (the members whose scorecard has it); everyone else gets 0 for it.
+    """
     connection = session.connection()
     counted = DEAL.c.signed_on if rule == "signed" else DEAL.c.paid_on
     live = and_(DEAL.c.workspace_id == workspace_id, DEAL.c.voided_at.is_(None))
@@ -62,18 +67,27 @@ def actuals(
         ),
     )
     premium = DEAL.c.product_line.in_(list(premium_lines)) if premium_lines else literal(False)
-    amount = DEAL.c.amount_minor
-    deal_rows = connection.execute(
+    # one row per deal counting in the period, with its first-deal flag evaluated once
+    counting = (
         select(
-            DEAL.c.owner_id,
-            func.count(),
-            func.coalesce(func.sum(amount), 0),
-            func.coalesce(func.sum(case((premium, amount), else_=0)), 0),
-            func.count(distinct(case((first_deal, DEAL.c.customer_id)))),
-            func.coalesce(func.sum(case((first_deal, amount), else_=0)), 0),
+            DEAL.c.owner_id.label("owner_id"),
+            DEAL.c.customer_id.label("customer_id"),
+            DEAL.c.amount_minor.label("amount"),
+            case((premium, DEAL.c.amount_minor), else_=0).label("premium_amount"),
+            case((first_deal, 1), else_=0).label("first"),
         )
         .where(live, owners, in_period)
-        .group_by(DEAL.c.owner_id)
+        .subquery()
+    )
+    deal_rows = connection.execute(
+        select(
+            counting.c.owner_id,
+            func.count(),
+            func.coalesce(func.sum(counting.c.amount), 0),
+            func.coalesce(func.sum(counting.c.premium_amount), 0),
+            func.count(distinct(case((counting.c.first == 1, counting.c.customer_id)))),
+            func.coalesce(func.sum(case((counting.c.first == 1, counting.c.amount), else_=0)), 0),
+        ).group_by(counting.c.owner_id)
     )
     results: dict[int, Actuals] = defaultdict(lambda: _empty(required_courses))
     for owner, count, revenue, premium_revenue, new_customers, new_revenue in deal_rows:
@@ -85,7 +99,9 @@ def actuals(
         row["repeat_revenue"] = Decimal(revenue - new_revenue) / CENTS
         row["premium_share"] = _ratio(premium_revenue, revenue)
 
-    _repurchase(connection, results, live=live, owners=owners, counted=counted, period=period)
+    if repurchase_for is None or repurchase_for:
+        scope = owners if repurchase_for is None else DEAL.c.owner_id.in_(repurchase_for)
+        _repurchase(connection, results, live=live, owners=scope, counted=counted, period=period)
     _activities(connection, results, workspace_id=workspace_id, period=period, member_ids=member_ids)
     _csat(connection, results, workspace_id=workspace_id, period=period, member_ids=member_ids)
     _training(
@@ -120,29 +136,30 @@ def _empty(required_courses: Collection[str]) -> Actuals:
 
 
 def _repurchase(connection, results, *, live, owners, counted, period) -> None:  # type: ignore[no-untyped-def]
-    """Of the rep's customers who bought in the 12 months before the period, the share who bought in it."""
-    before = (
-        select(DEAL.c.owner_id.label("owner_id"), DEAL.c.customer_id.label("customer_id"))
-        .where(live, owners, counted >= one_year_before(period.start), counted < period.start)
-        .distinct()
+    """Of the rep's customers who bought in the 12 months before the period, the share who bought in it.
+
+    One range scan over the 12 months and the period: per (rep, customer), did they buy before, and
+    did they buy during.
+    """
+    window_start = one_year_before(period.start)
+    pairs = (
+        select(
+            DEAL.c.owner_id.label("owner_id"),
+            func.max(case((counted < period.start, 1), else_=0)).label("before"),
+            func.max(case((counted >= period.start, 1), else_=0)).label("during"),
+        )
+        .where(live, owners, counted >= window_start, counted <= period.end)
+        .group_by(DEAL.c.owner_id, DEAL.c.customer_id)
         .subquery()
     )
-    again = aliased(DEAL)
-    counted_again = again.c[counted.name]
-    returned = exists().where(
-        again.c.owner_id == before.c.owner_id,
-        again.c.customer_id == before.c.customer_id,
-        again.c.voided_at.is_(None),
-        counted_again >= period.start,
-        counted_again <= period.end,
-    )
     rows = connection.execute(
-        select(before.c.owner_id, func.count(), func.coalesce(func.sum(case((returned, 1), else_=0)), 0)).group_by(
-            before.c.owner_id
+        select(pairs.c.owner_id, func.sum(pairs.c.before), func.sum(pairs.c.before * pairs.c.during)).group_by(
+            pairs.c.owner_id
         )
     )
     for owner, customers, came_back in rows:
-        results[owner]["repurchase_rate"] = _ratio(came_back, customers)
+        if customers:
+            results[owner]["repurchase_rate"] = _ratio(came_back, customers)
 
 
 def _activities(connection, results, *, workspace_id, period, member_ids) -> None:  # type: ignore[no-untyped-def]

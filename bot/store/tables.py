@@ -81,6 +81,29 @@ class Deal(SQLModel, table=True):
         Index("ix_deal_customer_signed", "workspace_id", "customer_id", "signed_on"),
         Index("ix_deal_owner_paid", "workspace_id", "owner_id", "paid_on"),
         Index("ix_deal_owner_created", "workspace_id", "owner_id", "created_at"),
+        # covering indexes for workspace-wide aggregation by period (metrics.actuals): no table reads
+        Index(
+            "ix_deal_signed",
+            "workspace_id",
+            "signed_on",
+            "voided_at",
+            "owner_id",
+            "customer_id",
+            "amount_minor",
+            "number",
+            "product_line",
+        ),
+        Index(
+            "ix_deal_paid",
+            "workspace_id",
+            "paid_on",
+            "voided_at",
+            "owner_id",
+            "customer_id",
+            "amount_minor",
+            "number",
+            "product_line",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -107,6 +130,7 @@ class Activity(SQLModel, table=True):
         UniqueConstraint("workspace_id", "number"),
         UniqueConstraint("workspace_id", "source_key"),
         Index("ix_activity_owner_on", "workspace_id", "owner_id", "occurred_on"),
+        Index("ix_activity_on", "workspace_id", "occurred_on", "voided_at", "owner_id", "kind", "count"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

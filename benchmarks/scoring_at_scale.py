@@ -1,0 +1,311 @@
+"""Scoring at scale: every rep's scorecard for one period, and `/progress` for one rep.
+
+Generates 10,000 reps, 1,000,000 deals and 2,000,000 activities over two years (deterministic
+random data) into a Pacer database migrated with the real migrations, then measures:
+
+* all reps: SQL aggregation of every metric (`bot.store.metrics.actuals`) plus scoring each rep
+  with their profile's scorecard and targets (`scoring.scorecard.score`) — target under 1 s on
+  SQLite on a 2-core machine;
+* one rep: the `/progress` service (`bot.services.progress.progress`) for random reps — target
+  p99 under 20 ms.
+
+    .venv/bin/python benchmarks/scoring_at_scale.py                       # SQLite in a temp dir
+    .venv/bin/python benchmarks/scoring_at_scale.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python benchmarks/scoring_at_scale.py --reps 1000 --deals 100000 --activities 200000   # quick
+
+Against PostgreSQL the data goes into a schema of its own (`pacer_bench`), dropped at the end
+unless --keep. Results are printed and written to benchmarks/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from bot.config import PacerConfig, ProductLine  # noqa: E402
+from bot.directory import Caller  # noqa: E402
+from bot.services.progress import progress  # noqa: E402
+from bot.store import goals, metrics  # noqa: E402
+from bot.store.engine import Database  # noqa: E402
+from bot.store.migrate import upgrade  # noqa: E402
+from bot.store.tables import Activity, Customer, Deal, Member, Workspace  # noqa: E402
+from scoring.people import Person  # noqa: E402
+from scoring.periods import month_of  # noqa: E402
+from scoring.scorecard import score  # noqa: E402
+
+TODAY = date(2026, 11, 24)
+NOW = datetime(2026, 11, 24, 15, tzinfo=UTC)
+START = TODAY - timedelta(days=730)
+KINDS = ("call", "email", "meeting", "visit", "demo", "proposal", "lead", "followup")
+CHUNK = 50_000
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=None, help="default: a SQLite file in a temp dir")
+    parser.add_argument("--reps", type=int, default=10_000)
+    parser.add_argument("--customers", type=int, default=60_000)
+    parser.add_argument("--deals", type=int, default=1_000_000)
+    parser.add_argument("--activities", type=int, default=2_000_000)
+    parser.add_argument("--samples", type=int, default=300, help="/progress calls to time")
+    parser.add_argument("--keep", action="store_true", help="keep the database (and print where it is)")
+    return parser.parse_args()
+
+
+def setup(url: str | None) -> tuple[str, str | None, Path | None]:
+    if url is None:
+        folder = Path(tempfile.mkdtemp(prefix="pacer-scoring-"))
+        return f"sqlite:///{folder / 'bench.db'}", None, folder
+    base = make_url(url)
+    if base.drivername == "postgresql":
+        base = base.set(drivername="postgresql+psycopg")
+    schema = "pacer_bench"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
+    return (
+        base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False),
+        schema,
+        None,
+    )
+
+
+def generate(db: Database, args: argparse.Namespace) -> dict[str, float]:
+    rng = random.Random(20261128)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    with db.engine.begin() as c:
+        c.execute(
+            insert(Workspace.__table__),
+            [{"id": 1, "team_id": "TBENCH", "created_at": NOW, "deal_seq": 0, "activity_seq": 0}],
+        )
+        c.execute(
+            insert(Member.__table__),
+            [
+                {
+                    "id": i,
+                    "workspace_id": 1,
+                    "user_id": f"UB{i:07d}",
+                    "name": f"Rep {i}",
+                    "role": "rep",
+                    "profile": ("hunter", "farmer", "strategic")[i % 3],
+                    "tz": "Asia/Shanghai",
+                    "is_bot": False,
+                    "deleted": False,
+                    "created_at": NOW,
+                    "refreshed_at": NOW,
+                }
+                for i in range(1, args.reps + 1)
+            ],
+        )
+        for first in range(1, args.customers + 1, CHUNK):
+            c.execute(
+                insert(Customer.__table__),
+                [
+                    {
+                        "id": k,
+                        "workspace_id": 1,
+                        "name": f"Customer {k}",
+                        "name_key": f"customer{k}",
+                        "source": "csv",
+                        "created_by": "import",
+                        "created_at": NOW,
+                    }
+                    for k in range(first, min(first + CHUNK, args.customers + 1))
+                ],
+            )
+    # each rep works a book of customers, so repurchase and first-deal rules have something to find
+    book = {rep: [rng.randrange(1, args.customers + 1) for _ in range(12)] for rep in range(1, args.reps + 1)}
+    lines = (None, "Core", "Core", "Enterprise")
+    number = 0
+    for first in range(0, args.deals, CHUNK):
+        rows = []
+        for _ in range(min(CHUNK, args.deals - first)):
+            number += 1
+            rep = rng.randrange(1, args.reps + 1)
+            signed = START + timedelta(days=rng.randrange(731))
+            paid = signed + timedelta(days=rng.randrange(0, 45)) if rng.random() < 0.8 else None
+            rows.append(
+                {
+                    "workspace_id": 1,
+                    "number": number,
+                    "owner_id": rep,
+                    "customer_id": rng.choice(book[rep]),
+                    "amount_minor": rng.randrange(50_000, 5_000_000),
+                    "currency": "USD",
+                    "product_line": rng.choice(lines),
+                    "signed_on": signed,
+                    "paid_on": paid if paid is None or paid <= TODAY else None,
+                    "source": "csv",
+                    "source_key": f"bench:{number}",
+                    "created_at": NOW,
+                    "voided_at": NOW if rng.random() < 0.02 else None,
+                }
+            )
+        with db.engine.begin() as c:
+            c.execute(insert(Deal.__table__), rows)
+    timings["deals_inserted_s"] = time.perf_counter() - started
+    number = 0
+    for first in range(0, args.activities, CHUNK):
+        rows = []
+        for _ in range(min(CHUNK, args.activities - first)):
+            number += 1
+            rows.append(
+                {
+                    "workspace_id": 1,
+                    "number": number,
+                    "owner_id": rng.randrange(1, args.reps + 1),
+                    "kind": rng.choice(KINDS),
+                    "count": rng.randrange(1, 6),
+                    "occurred_on": START + timedelta(days=rng.randrange(731)),
+                    "source": "csv",
+                    "source_key": f"bench-a:{number}",
+                    "created_at": NOW,
+                }
+            )
+        with db.engine.begin() as c:
+            c.execute(insert(Activity.__table__), rows)
+    with db.engine.begin() as c:
+        c.execute(text(f"UPDATE workspace SET deal_seq = {args.deals}, activity_seq = {args.activities}"))
+        if db.is_sqlite:
+            c.execute(text("ANALYZE"))
+        else:
+            c.execute(text("ANALYZE"))
+    timings["generated_s"] = time.perf_counter() - started
+    return timings
+
+
+def all_reps(db: Database, config: PacerConfig, reps: int) -> dict[str, float]:
+    period = month_of(TODAY)
+    t0 = time.perf_counter()
+    with db.reading() as session:
+        found = metrics.actuals(
+            session,
+            workspace_id=1,
+            period=period,
+            rule=config.recognition,
+            premium_lines=config.premium_lines,
+            required_courses=set(config.training.required),
+        )
+        targets = goals.targets(session, workspace_id=1, period=period)
+        profiles = dict(session.connection().execute(text("SELECT id, profile FROM member")).all())
+    t1 = time.perf_counter()
+    empty = metrics._empty(set(config.training.required))
+    scored = [
+        score(
+            config.profile_named(profiles.get(rep)).scorecard,
+            actuals=found.get(rep, empty),
+            targets=targets.get(rep, {}),
+        )
+        for rep in range(1, reps + 1)
+    ]
+    t2 = time.perf_counter()
+    assert len(scored) == reps
+    return {"sql_s": t1 - t0, "scoring_s": t2 - t1, "total_s": t2 - t0, "reps_with_records": len(found)}
+
+
+def one_rep(db: Database, config: PacerConfig, reps: int, samples: int) -> dict[str, float]:
+    rng = random.Random(7)
+    tz = ZoneInfo("Asia/Shanghai")
+    durations = []
+    for _ in range(samples):
+        rep = rng.randrange(1, reps + 1)
+        caller = Caller(
+            workspace_id=1,
+            team_id="TBENCH",
+            member_id=rep,
+            person=Person(user_id=f"UB{rep:07d}", name=f"Rep {rep}"),
+            tz=tz,
+            today=TODAY,
+            stale=False,
+        )
+        started = time.perf_counter()
+        with db.reading() as session:
+            member = session.get(Member, rep)
+            assert member is not None
+            progress(session, caller, member, config=config)
+        durations.append((time.perf_counter() - started) * 1000)
+    durations.sort()
+    return {
+        "p50_ms": statistics.median(durations),
+        "p95_ms": durations[int(0.95 * (len(durations) - 1))],
+        "p99_ms": durations[int(0.99 * (len(durations) - 1))],
+        "max_ms": durations[-1],
+        "samples": samples,
+    }
+
+
+def main() -> int:
+    args = parse_args()
+    url, schema, folder = setup(args.database_url)
+    db = Database(url)
+    upgrade(db.engine)
+    config = PacerConfig(product_lines=[ProductLine(name="Core"), ProductLine(name="Enterprise", premium=True)])
+    print(
+        f"generating {args.reps:,} reps, {args.deals:,} deals, {args.activities:,} activities on "
+        f"{db.engine.dialect.name} …",
+        flush=True,
+    )
+    generation = generate(db, args)
+    print(f"  generated in {generation['generated_s']:.1f} s", flush=True)
+    runs = [all_reps(db, config, args.reps) for _ in range(3)]
+    best = min(runs, key=lambda r: r["total_s"])
+    print(
+        f"every rep's scorecard for {month_of(TODAY).label}: best of 3 {best['total_s'] * 1000:.0f} ms "
+        f"(SQL {best['sql_s'] * 1000:.0f} ms + scoring {best['scoring_s'] * 1000:.0f} ms; "
+        f"{best['reps_with_records']:,} reps with records); all runs: "
+        + ", ".join(f"{r['total_s'] * 1000:.0f} ms" for r in runs)
+    )
+    single = one_rep(db, config, args.reps, args.samples)
+    print(
+        f"/progress for one rep ({single['samples']} random reps): p50 {single['p50_ms']:.1f} ms, "
+        f"p95 {single['p95_ms']:.1f} ms, p99 {single['p99_ms']:.1f} ms, max {single['max_ms']:.1f} ms"
+    )
+    result = {
+        "database": db.engine.dialect.name,
+        "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "args": vars(args),
+        "generation": generation,
+        "all_reps_runs": runs,
+        "one_rep": single,
+    }
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"scoring-{db.engine.dialect.name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(result, indent=2, default=str))
+    print(f"written: {path}")
+    db.dispose()
+    if args.keep:
+        print(f"kept: {url}")
+    elif schema is not None:
+        admin = create_engine(make_url(url).set(query={}))
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+    elif folder is not None:
+        for child in folder.iterdir():
+            child.unlink()
+        folder.rmdir()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
