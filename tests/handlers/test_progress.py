@@ -24,6 +24,8 @@ def test_progress_explains_every_line_and_the_lines_add_up_to_the_score(pacer):
     assert "*15.00 pts*" in text and "*7.50 pts*" in text
     assert "32.00 + 15.00 + 7.50 + 7.50 = 62.00 pts" in text
     assert "Score 62.00 pts — Below" in text
+    assert "Estimated payout for November 2026: $5,000" in text  # 5 % of $80,000 + 2 new customers × $500
+    assert "on track" in text  # revenue at 80 % with 17 of 21 working days gone
 
 
 def test_progress_shows_pace_and_a_payout_estimate_with_units(pacer):
