@@ -17,6 +17,8 @@ def field_values(view: dict[str, Any]) -> dict[str, str | None]:
                 values[block_id] = (element.get("selected_option") or {}).get("value")
             elif kind == "datepicker":
                 values[block_id] = element.get("selected_date")
+            elif kind == "users_select":
+                values[block_id] = element.get("selected_user")
             else:
                 values[block_id] = element.get("value")
     return values

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from bot.store.tables import Goal
+from bot.store.tables import Goal, Member
 from scoring.periods import Period
 
 
@@ -70,3 +70,39 @@ def targets(
     for member_id, metric, value in session.exec(query):
         found[member_id][metric] = value
     return dict(found)
+
+
+def find(session: Session, *, workspace_id: int, member_id: int, metric: str, period: Period) -> Goal | None:
+    """The member's goal for the metric and period, if one was set."""
+    return session.exec(
+        select(Goal).where(
+            Goal.workspace_id == workspace_id,
+            Goal.member_id == member_id,
+            Goal.metric == metric,
+            Goal.period_key == period.key,
+        )
+    ).first()
+
+
+def goals_of(session: Session, *, workspace_id: int, member_id: int, period: Period) -> list[Goal]:
+    """Every goal set for the member in the period, by metric name."""
+    return list(
+        session.exec(
+            select(Goal)
+            .where(Goal.workspace_id == workspace_id, Goal.member_id == member_id, Goal.period_key == period.key)
+            .order_by(col(Goal.metric))
+        )
+    )
+
+
+def members_with_ids(session: Session, *, workspace_id: int, user_ids: Sequence[str]) -> list[Member]:
+    """The members among `user_ids` that Pacer knows, by name (for cascading a team goal)."""
+    if not user_ids:
+        return []
+    return list(
+        session.exec(
+            select(Member)
+            .where(Member.workspace_id == workspace_id, col(Member.user_id).in_(list(user_ids)))
+            .order_by(col(Member.name), col(Member.user_id))
+        )
+    )
