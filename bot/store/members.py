@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.store.common import insert_ignoring_conflict
 from bot.store.tables import Member, Workspace
@@ -105,3 +105,55 @@ def as_person(member: Member) -> Person:
         manager_user_id=member.manager_user_id,
         tz=member.tz,
     )
+
+
+PLACEMENT_FIELDS = ("profile", "manager_user_id", "team", "role")
+
+
+def in_workspace(session: Session, *, workspace_id: int) -> list[Member]:
+    """Every member of the workspace, by name."""
+    return list(
+        session.exec(
+            select(Member).where(Member.workspace_id == workspace_id).order_by(col(Member.name), col(Member.user_id))
+        )
+    )
+
+
+def change_placement(member: Member, **changes: str | None) -> dict[str, Any]:
+    """Set profile, manager, team or role on the member; returns the changed fields' old values."""
+    before: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field not in PLACEMENT_FIELDS:
+            raise ValueError(f"{field} is not a placement field")
+        if getattr(member, field) != value:
+            before[field] = getattr(member, field)
+            setattr(member, field, value)
+    return before
+
+
+def register_unseen(session: Session, *, workspace_id: int, user_id: str, placement: Placement, now: datetime) -> bool:
+    """Register a member known only by id (an import): named by their id, and stale, so their first
+    request to Pacer fetches their Slack profile. True when this call inserted them."""
+    values = {
+        "workspace_id": workspace_id,
+        "user_id": user_id,
+        **SlackUser(user_id=user_id, name=user_id).facts(),
+        "role": placement.role,
+        "team": placement.team,
+        "manager_user_id": placement.manager_user_id,
+        "refreshed_at": None,
+        "created_at": now,
+    }
+    return insert_ignoring_conflict(session, Member, values, ["workspace_id", "user_id"])
+
+
+def mark_home_opened(session: Session, *, member_id: int, now: datetime) -> None:
+    member = session.get(Member, member_id)
+    if member is not None:
+        member.home_opened_at = now
+        session.add(member)
+
+
+def home_opened(session: Session, *, member_id: int) -> bool:
+    found = session.exec(select(Member.home_opened_at).where(Member.id == member_id)).first()
+    return found is not None

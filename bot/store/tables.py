@@ -58,6 +58,7 @@ class Member(SQLModel, table=True):
     is_bot: bool = False
     deleted: bool = False
     refreshed_at: datetime | None = None
+    home_opened_at: datetime | None = Field(default=None, description="last visit to the Home tab")
     created_at: datetime
 
 

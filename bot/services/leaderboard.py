@@ -1,0 +1,247 @@
+"""`/leaderboard`: a team's reps ranked by score or by one metric, for one period.
+
+Everyone in a team sees the same board (PRODUCT §2). A team is a pacer.yml `teams:` entry; its
+reps are its `members` (the manager watches the board but is not ranked). Members who have never
+used Pacer are on the board with zero actuals, scored on their profile's default targets.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from bot.config import PacerConfig, Team
+from bot.directory import Caller
+from bot.store import goals, members, metrics
+from scoring.errors import InputError, NotAllowed, NotFound
+from scoring.metrics import METRICS, Unit, UnknownMetric, ratio
+from scoring.pace import Pace, pace
+from scoring.periods import Cadence, Period, period_of
+from scoring.profiles import Profile
+from scoring.scorecard import Score, score
+
+SCORE = "score"
+EXAMPLE = "/leaderboard revenue last-month"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One rep's scorecard for a period, as the board and the manager's Home tab show it."""
+
+    user_id: str
+    name: str
+    member_id: int | None  # None: in pacer.yml but has not used Pacer yet
+    profile: Profile
+    period: Period
+    actuals: dict[str, Decimal]
+    targets: dict[str, Decimal]
+    score: Score
+    paces: dict[str, Pace]
+
+    def target_of(self, metric_name: str) -> Decimal | None:
+        """The rep's own goal for the metric, else their profile's default target, else None."""
+        if metric_name in self.targets:
+            return self.targets[metric_name]
+        line = self.profile.scorecard.line(metric_name)
+        return line.target if line is not None else None
+
+
+@dataclass(frozen=True)
+class Entry:
+    standing: Standing
+    rank: int
+    tied: bool
+    value: Decimal  # what the board ranks by: the score's total, or the metric's actual
+    target: Decimal | None
+    attainment: Decimal | None
+
+    @property
+    def rank_label(self) -> str:
+        """`1`, or `=2` for a shared place."""
+        return f"={self.rank}" if self.tied else str(self.rank)
+
+
+@dataclass(frozen=True)
+class Board:
+    team: str
+    period: Period
+    metric: str  # "score" or a metric name
+    unit: Unit
+    entries: list[Entry]
+    today: date
+    viewer: str
+
+    @property
+    def by_score(self) -> bool:
+        return self.metric == SCORE
+
+
+def competition_ranks(values: Sequence[Decimal]) -> list[tuple[int, bool]]:
+    """(rank, tied) for values already sorted from best to worst: equal values share a rank, and the
+    next rank skips the shared places (100, 90, 90, 80 → 1, =2, =2, 4)."""
+    counts = Counter(values)
+    ranks: list[tuple[int, bool]] = []
+    for index, value in enumerate(values):
+        if index and values[index - 1] == value:
+            ranks.append(ranks[-1])
+        else:
+            ranks.append((index + 1, counts[value] > 1))
+    return ranks
+
+
+def team_for(config: PacerConfig, caller: Caller, name: str | None) -> Team | None:
+    """The team whose board the caller asks for. A rep sees the team they are in, a manager the team they
+    manage (or, managing several, the one they name); an admin any team they name. None: the caller is in
+    no team and named none."""
+    user_id = caller.user_id
+    own = [team for team in config.teams if user_id in team.members or team.manager == user_id]
+    if name is not None:
+        named = next((team for team in config.teams if team.name.casefold() == name.casefold()), None)
+        if named is None:
+            raise NotFound(f"There is no team “{name[:40]}”.", example=EXAMPLE)
+        if named not in own and caller.person.role != "admin":
+            raise NotAllowed(
+                f"You can see the leaderboard of your own team; {named.name} isn't yours.", example="/leaderboard"
+            )
+        return named
+    if own:
+        return own[0]
+    if caller.person.role == "admin" and config.teams:
+        if len(config.teams) == 1:
+            return config.teams[0]
+        names = ", ".join(team.name for team in config.teams)
+        raise InputError(f"Which team? You're in none, so name one: {names}.", example=f"/leaderboard {names[0]}")
+    return None
+
+
+def team_cadence(config: PacerConfig, team: Team) -> Cadence:
+    """The default period's cadence: the one most of the team's reps are evaluated on (the default profile's
+    on a tie or an empty team)."""
+    default = config.profile_named(config.default_profile).cadence
+    counts = Counter(config.profile_for(user_id).cadence for user_id in team.members)
+    if not counts:
+        return default
+    best = max(counts.values())
+    leaders = [cadence for cadence, n in counts.items() if n == best]
+    return default if default in leaders else leaders[0]
+
+
+def metric_name(text: str) -> str | None:
+    """`score` or a metric name as typed (`Revenue`, `new-customers`); None when it is neither."""
+    name = text.strip().lower().replace("-", "_")
+    if name in (SCORE, "scores", "points"):
+        return SCORE
+    return name if name in METRICS else None
+
+
+def unknown_metric(text: str) -> InputError:
+    suggestion = UnknownMetric(text.strip().lower().replace("-", "_")).suggestion
+    hint = f" Did you mean *{suggestion}*?" if suggestion else ""
+    return InputError(
+        f"There is no metric “{text[:40]}”.{hint} Rank by score (the default) or one of: {', '.join(METRICS)}.",
+        example=f"/leaderboard {suggestion or 'revenue'} this-month",
+    )
+
+
+def standings(
+    session: Session,
+    caller: Caller,
+    *,
+    config: PacerConfig,
+    user_ids: Sequence[str],
+    period_of_rep: dict[str, Period],
+) -> list[Standing]:
+    """Each rep's actuals, targets, score and pace in their period: one actuals and one targets query per
+    distinct period."""
+    calendar = config.calendar.calendar()
+    found = {user_id: members.get(session, workspace_id=caller.workspace_id, user_id=user_id) for user_id in user_ids}
+    by_period: dict[Period, list[int]] = {}
+    for user_id in user_ids:
+        member = found[user_id]
+        if member is not None and member.id is not None:
+            by_period.setdefault(period_of_rep[user_id], []).append(member.id)
+    actuals: dict[tuple[Period, int], dict[str, Decimal]] = {}
+    targets: dict[tuple[Period, int], dict[str, Decimal]] = {}
+    for period, ids in by_period.items():
+        for member_id, values in metrics.actuals(
+            session,
+            workspace_id=caller.workspace_id,
+            period=period,
+            rule=config.recognition,
+            premium_lines=config.premium_lines,
+            required_courses=set(config.training.required),
+            member_ids=ids,
+        ).items():
+            actuals[(period, member_id)] = values
+        for member_id, values in goals.targets(
+            session, workspace_id=caller.workspace_id, period=period, member_ids=ids
+        ).items():
+            targets[(period, member_id)] = values
+    empty: dict[str, Decimal] = {}  # never used Pacer: every line is explained as "no data in the period"
+    result = []
+    for user_id in user_ids:
+        member = found[user_id]
+        period = period_of_rep[user_id]
+        known: int | None = member.id if member is not None else None
+        profile = config.profile_for(user_id, member.profile if member is not None else None)
+        own_actuals = actuals.get((period, known), empty) if known is not None else empty
+        own_targets = targets.get((period, known), {}) if known is not None else {}
+        result_score = score(profile.scorecard, actuals=own_actuals, targets=own_targets)
+        paces = {
+            line.metric: pace(
+                actual=line.actual, target=line.target, period=period, today=caller.today, calendar=calendar
+            )
+            for line in result_score.lines
+        }
+        result.append(
+            Standing(
+                user_id=user_id,
+                name=member.name if member is not None else user_id,
+                member_id=known,
+                profile=profile,
+                period=period,
+                actuals=dict(own_actuals),
+                targets=dict(own_targets),
+                score=result_score,
+                paces=paces,
+            )
+        )
+    return result
+
+
+def leaderboard(
+    session: Session, caller: Caller, *, config: PacerConfig, team: Team, metric: str, period: Period | None
+) -> Board:
+    """The team's reps ranked by `metric` (or "score") in `period` (default: the team's current period)."""
+    period = period or period_of(caller.today, team_cadence(config, team), config.calendar.calendar())
+    reps = list(dict.fromkeys(team.members))
+    rows = standings(session, caller, config=config, user_ids=reps, period_of_rep=dict.fromkeys(reps, period))
+    valued: list[tuple[Decimal, Standing, Decimal | None, Decimal | None]] = []
+    for standing in rows:
+        if metric == SCORE:
+            valued.append((standing.score.total, standing, None, None))
+            continue
+        actual = standing.actuals.get(metric, Decimal(0))
+        target = standing.target_of(metric)
+        attainment = ratio(actual, target) if target else None
+        valued.append((actual, standing, target, attainment))
+    valued.sort(key=lambda row: (-row[0], row[1].name.casefold(), row[1].user_id))
+    ranks = competition_ranks([row[0] for row in valued])
+    entries = [
+        Entry(standing=standing, rank=rank, tied=tied, value=value, target=target, attainment=attainment)
+        for (value, standing, target, attainment), (rank, tied) in zip(valued, ranks, strict=True)
+    ]
+    return Board(
+        team=team.name,
+        period=period,
+        metric=metric,
+        unit="score" if metric == SCORE else METRICS[metric].unit,
+        entries=entries,
+        today=caller.today,
+        viewer=caller.user_id,
+    )

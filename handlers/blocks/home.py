@@ -1,0 +1,114 @@
+"""Block Kit for the Home tab: the rep's scorecard at a glance, quick-log buttons, recent deals, the team."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock, HeaderBlock
+from slack_sdk.models.views import View
+
+from bot.services.home import Dashboard, ReportStatus
+from handlers.blocks.common import context, day, section
+from handlers.blocks.deals import describe
+from handlers.blocks.leaderboard import SECTION_CHARS, display_name
+from handlers.blocks.scoring import PACE_ICONS, bar
+from scoring.metrics import format_percent, format_value
+from scoring.money import Money, format_amount
+
+MAX_TEAM_LINES = 40
+
+
+def _scorecard(dashboard: Dashboard, currency: str) -> list[Block]:
+    report = dashboard.progress
+    lines = []
+    for line in report.score.lines:
+        status = report.paces[line.metric].status
+        actual = format_value(line.unit, line.actual, currency=currency)
+        if line.target is None:
+            lines.append(f"*{line.label}* `{bar(None)}` {actual} · no target set")
+            continue
+        target = format_value(line.unit, line.target, currency=currency)
+        text = (
+            f"*{line.label}* `{bar(line.attainment)}` {format_percent(line.attainment or Decimal(0), places=0)}"
+            f" — {actual} of {target}"
+        )
+        if status != "no target":
+            text += f" · {PACE_ICONS[status]} {status}"
+        lines.append(text)
+    payout = format_amount(Money(report.payout.total, currency))
+    first = next(iter(report.paces.values()), None)
+    days = f" · working day {first.working_days_elapsed} of {first.working_days_total}" if first else ""
+    return [
+        HeaderBlock(text=f"Your scorecard — {report.period.label}"[:150]),
+        context(f"Profile *{report.profile.name}* · as of {day(report.today)}{days}"),
+        section("\n".join(lines)),
+        section(f"*Score {report.score.total} pts — {report.score.rating}* · estimated payout *{payout}*"),
+        context("Full explanation, line by line: `/progress` · the rules: `/scorecard` · your team: `/leaderboard`"),
+    ]
+
+
+def _buttons(*, deal_action: str, activity_action: str) -> ActionsBlock:
+    return ActionsBlock(
+        block_id="home_log",
+        elements=[
+            ButtonElement(text="Log a deal", action_id=deal_action, value="deal", style="primary"),
+            ButtonElement(text="Log an activity", action_id=activity_action, value="activity"),
+        ],
+    )
+
+
+def _recent(dashboard: Dashboard) -> list[Block]:
+    if not dashboard.recent:
+        return [section("*Recent deals*\nNone yet — log one with the button above or `/deal 12500 Acme Corp`.")]
+    lines = []
+    for record in dashboard.recent:
+        line = f"`{record.ref}` {day(record.signed_on)} · {describe(record)} · {record.stage}"
+        lines.append(f"~{line}~ (voided)" if record.voided else line)
+    return [section("*Recent deals*\n" + "\n".join(lines)), context("All of them: `/deal list`")]
+
+
+def reason(status: ReportStatus) -> str:
+    """`Revenue at risk: 40 % of target, 81 % of the month gone`."""
+    if status.line is None or status.pace is None:
+        return "no targets set"
+    pace_, line = status.pace, status.line
+    if pace_.status == "not started":
+        return f"{line.label}: the {status.standing.period.cadence} has not started"
+    share = format_percent(pace_.actual_share or Decimal(0), places=0)
+    gone = format_percent(pace_.expected_share, places=0)
+    return f"{line.label} {pace_.status}: {share} of target, {gone} of the {status.standing.period.cadence} gone"
+
+
+def _team(statuses: list[ReportStatus]) -> list[Block]:
+    blocks: list[Block] = [DividerBlock(), HeaderBlock(text="Your team")]
+    if not statuses:
+        return [*blocks, section("No reps in your teams in `pacer.yml` yet.")]
+    lines = [
+        f"{PACE_ICONS.get(s.status, '')} *{display_name(s.standing)}* — {reason(s)}"
+        f" · {s.standing.score.total} pts ({s.standing.score.rating})"
+        for s in statuses[:MAX_TEAM_LINES]
+    ]
+    if len(statuses) > MAX_TEAM_LINES:
+        lines.append(f"… and {len(statuses) - MAX_TEAM_LINES} more — `/leaderboard` shows everyone")
+    chunk: list[str] = []
+    for line in lines:
+        if chunk and len("\n".join([*chunk, line])) > SECTION_CHARS:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    blocks.append(section("\n".join(chunk)))
+    blocks.append(context("At-risk reps first, then behind, on track and ahead, on each rep's first targeted metric."))
+    return blocks
+
+
+def home_view(dashboard: Dashboard, *, currency: str, deal_action: str, activity_action: str) -> View:
+    blocks = _scorecard(dashboard, currency)
+    blocks.append(_buttons(deal_action=deal_action, activity_action=activity_action))
+    blocks += _recent(dashboard)
+    if dashboard.team is not None:
+        blocks += _team(dashboard.team)
+    return View(type="home", blocks=blocks)
+
+
+def unavailable_view() -> View:
+    return View(type="home", blocks=[section("Your dashboard could not be loaded just now. Try `/progress`.")])
