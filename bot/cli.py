@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -122,6 +125,75 @@ def config_check() -> None:
         f"{path or 'no pacer.yml (defaults)'}: OK — currency {config.currency}, deals count when "
         f"{config.recognition}, {len(config.product_lines)} product line(s), {len(config.teams)} team(s)"
     )
+
+
+class ImportKind(StrEnum):
+    deals = "deals"
+    csat = "csat"
+    training = "training"
+
+
+TEAM_ID = re.compile(r"^[TE][A-Z0-9]+$")
+
+
+@cli.command("import")
+def import_csv(
+    kind: Annotated[ImportKind, typer.Argument(help="what the file holds")],
+    file: Annotated[Path, typer.Argument(help="CSV file with a header row", exists=True, dir_okay=False)],
+    team_id: Annotated[str, typer.Option("--team-id", help="Slack workspace id (T…) to import into")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check everything, store nothing")] = False,
+) -> None:
+    """Import deals, CSAT results or training completions from CSV — the whole file or nothing.
+
+    \b
+    deals:    owner, customer, amount, signed_on [, paid_on, product_line, note]
+    csat:     customer, score, surveyed_on [, owner]
+    training: member, course, completed_on
+    Owners and members are Slack user ids; dates are YYYY-MM-DD. Importing a file again adds nothing.
+    """
+    from bot import importer
+    from bot.clock import local_today, system_clock, zone
+    from bot.store.engine import Database
+    from bot.store.migrate import current_revision, head_revision
+
+    settings = load_settings()
+    config = load_pacer_config(settings)
+    if not TEAM_ID.match(team_id):
+        raise fail(f"pacer: --team-id {team_id!r} is not a Slack workspace id (like T012AB3CD)")
+    try:
+        text = file.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        typer.echo(f"{file.name}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8", err=True)
+        raise typer.Exit(code=1) from None
+    now = system_clock()
+    rows, problems = importer.read(kind.value, text, config=config, today=local_today(now, zone(None, config.timezone)))
+    if problems:
+        _report_problems(file.name, problems)
+    db = Database(settings.database_url)
+    try:
+        if current_revision(db.engine) != head_revision():
+            raise fail("pacer: the database schema is not up to date; run `pacer db upgrade` first")
+        summary = importer.store(db, team_id=team_id, rows=rows, config=config, now=now, dry_run=dry_run)
+    finally:
+        db.dispose()
+    if summary.problems:
+        _report_problems(file.name, summary.problems)
+    verb = "would import" if dry_run else "imported"
+    typer.echo(f"{file.name}: {verb} {summary.imported}, already present {summary.present}, errors 0")
+    if summary.registered:
+        typer.echo(
+            f"{'would register' if dry_run else 'registered'} {len(summary.registered)} member(s) Pacer had not met, "
+            f"named by their user id until they first use Pacer (no Slack lookup): {', '.join(summary.registered)}"
+        )
+    if dry_run:
+        typer.echo("dry run: nothing was stored")
+
+
+def _report_problems(filename: str, problems: list[Any]) -> None:
+    for problem in problems:
+        typer.echo(problem.render(filename), err=True)
+    typer.echo(f"{filename}: imported 0, already present 0, errors {len(problems)} — nothing was stored", err=True)
+    raise typer.Exit(code=1)
 
 
 def main() -> None:

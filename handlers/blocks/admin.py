@@ -1,0 +1,172 @@
+"""Block Kit for `/pacer`: help, admin confirmations and the effective settings."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
+
+from bot.config import PacerConfig
+from bot.services.admin import CsatRecorded, MemberChanged, MemberSettings, TrainingRecorded
+from handlers.blocks.common import context, day, escape, mention, section
+from scoring.money import Money, format_amount
+
+MAX_MEMBER_LINES = 20  # per section: a section's text is limited to 3,000 characters
+MAX_MEMBER_SECTIONS = 30  # a message holds at most 50 blocks
+
+COMMAND_HELP = (
+    ("/deal", "/deal 12.5k Acme Corp product:Enterprise", "log a deal (`/deal help` for every option)"),
+    ("/activity", "/activity call 3 Acme Corp", "log calls, emails, meetings, visits, demos, proposals, leads"),
+    ("/progress", "/progress last-month", "your score line by line, pace and payout; managers add `@rep`"),
+    ("/scorecard", "/scorecard farmer", "the published rules of a profile: metrics, weights, caps, bands"),
+    ("/goal", "/goal @dana revenue 120k", "managers set a rep's target for a metric and period"),
+    ("/leaderboard", "/leaderboard revenue this-month", "your team's standings"),
+    ("/pacer", "/pacer help", "this help"),
+)
+
+ADMIN_HELP = (
+    ("/pacer settings", "currency, counting rule, product lines, channels, profiles and every member's placement"),
+    ("/pacer profile @dana farmer", "assign a profile"),
+    ("/pacer manager @dana @morgan", "set a member's manager (`none` to clear)"),
+    ("/pacer team @dana East", "set a member's team (`none` to clear)"),
+    ("/pacer role @dana manager", "rep, manager, reviewer or admin"),
+    ("/pacer csat Acme Corp 5 2026-11-20", "record a survey score (1–5); it counts for the rep of the latest deal"),
+    ("/pacer training @dana Premium Selling done 2026-11-20", "record a completed course"),
+)
+
+
+def help_blocks(*, admin: bool) -> list[Block]:
+    lines = [f"• `{example}` — {what}" for _, example, what in COMMAND_HELP]
+    blocks: list[Block] = [
+        HeaderBlock(text="Pacer commands"),
+        section("\n".join(lines)),
+        context("Every command answers only you. A command without text opens its form where there is one."),
+    ]
+    if admin:
+        admin_lines = [f"• `{example}` — {what}" for example, what in ADMIN_HELP]
+        blocks += [
+            DividerBlock(),
+            section("*Admin*\n" + "\n".join(admin_lines)),
+            context(
+                "Imports run on the server: `pacer import deals|csat|training FILE --team-id T… [--dry-run]`. "
+                "Placement set here overrides pacer.yml for that member from then on."
+            ),
+        ]
+    return blocks
+
+
+def help_text(*, admin: bool) -> str:
+    commands = ", ".join(name for name, _, _ in COMMAND_HELP)
+    return f"Pacer commands: {commands}" + (" — and admin subcommands of /pacer" if admin else "")
+
+
+def _shown(field: str, value: str | None) -> str:
+    if value is None or value == "":
+        return "not set"
+    if field == "manager_user_id":
+        return mention(value)
+    return f"*{escape(value)}*"
+
+
+def member_changed_blocks(result: MemberChanged, *, label: str) -> list[Block]:
+    who = f"{escape(result.name)} ({mention(result.user_id)})"
+    if not result.changed:
+        return [section(f"{who}: {label} is already {_shown(result.field, result.after)}; nothing changed.")]
+    blocks: list[Block] = [
+        section(
+            f":white_check_mark: {who}: {label} is now {_shown(result.field, result.after)} "
+            f"(was {_shown(result.field, result.before)})."
+        )
+    ]
+    if result.field != "profile":
+        blocks.append(context(f"This overrides pacer.yml's {label} for {escape(result.name)} from now on."))
+    return blocks
+
+
+def member_changed_text(result: MemberChanged, *, label: str) -> str:
+    if not result.changed:
+        return f"{result.name}'s {label} is already {result.after or 'not set'}; nothing changed."
+    return f"{result.name}'s {label} is now {result.after or 'not set'} (was {result.before or 'not set'})."
+
+
+def csat_blocks(result: CsatRecorded) -> list[Block]:
+    return [
+        section(
+            f":white_check_mark: CSAT *{result.score}* of 5 for *{escape(result.customer)}* surveyed "
+            f"{day(result.surveyed_on)} — counts for {escape(result.owner_name)} ({mention(result.owner_user_id)}), "
+            "who owns the latest deal with them."
+        ),
+        context("Source: admin entry. It counts in the CSAT average of the period it was surveyed in."),
+    ]
+
+
+def training_blocks(result: TrainingRecorded, *, required: list[str]) -> list[Block]:
+    who = f"{escape(result.name)} ({mention(result.user_id)})"
+    if result.already:
+        return [
+            section(
+                f"{who} already completed *{escape(result.course)}* on {day(result.completed_on)}; nothing changed."
+            )
+        ]
+    blocks: list[Block] = [
+        section(f":white_check_mark: {who} completed *{escape(result.course)}* on {day(result.completed_on)}.")
+    ]
+    if not result.required:
+        courses = ", ".join(escape(c) for c in required) if required else "none are configured"
+        blocks.append(
+            context(
+                f"It isn't a required course (pacer.yml `training.required`: {courses}), "
+                "so it doesn't change the training score."
+            )
+        )
+    return blocks
+
+
+def settings_blocks(config: PacerConfig, rows: list[MemberSettings]) -> list[Block]:
+    lines = ", ".join(f"{escape(p.name)}{' (premium)' if p.premium else ''}" for p in config.product_lines) or "none"
+    wins = (
+        f"<#{config.wins.channel}>, deals of {format_amount(Money(config.wins.threshold, config.currency))} or more"
+        if config.wins
+        else "not set"
+    )
+    calendar = config.calendar
+    holidays = ", ".join(h.isoformat() for h in calendar.holidays) or "none"
+    courses = ", ".join(escape(c) for c in config.training.required) or "none"
+    profiles = ", ".join(
+        f"{escape(name)}{' (default)' if name == config.default_profile else ''}"
+        for name in sorted(config.all_profiles)
+    )
+    blocks: list[Block] = [
+        HeaderBlock(text="Pacer settings"),
+        section(
+            f"*Currency* {config.currency} · *deals count when* {config.recognition} · *time zone* {config.timezone}\n"
+            f"*Product lines* {lines}\n"
+            f"*Wins channel* {wins}\n"
+            f"*Calendar* fiscal year starts in month {calendar.fiscal_year_start_month}; "
+            f"weekend {', '.join(calendar.weekend) or 'none'}; holidays {holidays}\n"
+            f"*Required courses* {courses}\n"
+            f"*Profiles* {profiles}"
+        ),
+        context("These come from pacer.yml; changing them needs an edit of the file and a restart."),
+        DividerBlock(),
+    ]
+    member_lines = [_member_line(row) for row in rows]
+    if not member_lines:
+        blocks.append(section("*Members* — nobody has used Pacer yet."))
+        return blocks
+    chunks = [member_lines[i : i + MAX_MEMBER_LINES] for i in range(0, len(member_lines), MAX_MEMBER_LINES)]
+    for index, chunk in enumerate(chunks[:MAX_MEMBER_SECTIONS]):
+        title = f"*Members* ({len(rows)})\n" if index == 0 else ""
+        blocks.append(section(title + "\n".join(chunk)))
+    hidden = sum(len(chunk) for chunk in chunks[MAX_MEMBER_SECTIONS:])
+    if hidden:
+        blocks.append(context(f"…and {hidden} more."))
+    blocks.append(
+        context("A profile marked _assigned_ was set with /pacer profile; otherwise it is the team's or the default.")
+    )
+    return blocks
+
+
+def _member_line(row: MemberSettings) -> str:
+    profile = f"{escape(row.profile)}{' _assigned_' if row.assigned_profile else ''}"
+    team = escape(row.team) if row.team else "no team"
+    manager = f"manager {mention(row.manager_user_id)}" if row.manager_user_id else "no manager"
+    return f"• {escape(row.name)} ({mention(row.user_id)}) — {row.role} · {profile} · {team} · {manager}"
