@@ -183,6 +183,8 @@ def is_metric(name: str) -> bool:
 
 
 def _integer_ratio(value: Decimal | Fraction | int) -> tuple[int, int]:
+    if type(value) is Decimal or type(value) is int:  # the common cases, without ABC checks
+        return value.as_integer_ratio()
     if isinstance(value, Fraction):
         return value.numerator, value.denominator
     return value.as_integer_ratio()
