@@ -279,7 +279,29 @@ def sources(
         )
         .group_by(ACTIVITY.c.source)
     )
+    survey_rows = connection.execute(
+        select(CSAT.c.source, func.count())
+        .where(
+            CSAT.c.workspace_id == workspace_id,
+            CSAT.c.member_id == member_id,
+            CSAT.c.voided_at.is_(None),
+            CSAT.c.surveyed_on >= period.start,
+            CSAT.c.surveyed_on <= period.end,
+        )
+        .group_by(CSAT.c.source)
+    )
+    course_rows = connection.execute(
+        select(TRAINING.c.source, func.count())
+        .where(
+            TRAINING.c.workspace_id == workspace_id,
+            TRAINING.c.member_id == member_id,
+            TRAINING.c.completed_on <= period.end,
+        )
+        .group_by(TRAINING.c.source)
+    )
     return {
         "deals": {source: int(n) for source, n in deal_rows},
         "activities": {source: int(n) for source, n in activity_rows},
+        "surveys": {source: int(n) for source, n in survey_rows},
+        "courses": {source: int(n) for source, n in course_rows},
     }

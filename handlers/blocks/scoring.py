@@ -101,7 +101,7 @@ def _payout_text(report: Progress, *, currency: str) -> str:
 
 def _sources_text(sources: dict[str, dict[str, int]]) -> str:
     parts = []
-    for kind in ("deals", "activities"):
+    for kind in ("deals", "activities", "surveys", "courses"):
         counts = sources.get(kind) or {}
         if counts:
             detail = ", ".join(f"{n} {Source(source).label}" for source, n in sorted(counts.items()))

@@ -189,6 +189,7 @@ def test_csat_is_attributed_to_the_rep_of_the_latest_deal_and_counts_in_a_farmer
     assert reads.audit(db, "csat.recorded")[0].after["score"] == 4
     text = pacer.command(REP, "/progress", "").text
     assert "*CSAT*" in text and "4.5 of 4.5" in text
+    assert "Surveys: 2 admin entry" in text  # where the figure comes from
 
 
 def test_csat_is_recorded_once_per_request(pacer, db):
