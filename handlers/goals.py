@@ -122,17 +122,13 @@ def _set(
     example = _example_for(user_id, metric_name)
     value = parse_goal_value(value_text, metric_name=metric_name, currency=config.currency, example=example)
     with deps.db.transaction() as session:
-        member = service.member_of(session, caller, user_id)
-        service.check_may_set(caller, member)
-        profile = config.profile_for(member.user_id, member.profile)
-        period = service.goal_period(config, caller, profile, period_text)
-        change = service.set_goal(
+        change = service.set_goal_for(
             session,
             caller,
-            member,
+            user_id=user_id,
             metric_name=metric_name,
             value=value,
-            period=period,
+            period_text=period_text,
             config=config,
             source=Source.SLACK_COMMAND.value,
             now=deps.clock(),
@@ -236,17 +232,13 @@ def goal_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *
             done = receipts.find(session, workspace_id=caller.workspace_id, key=key)
             if done is not None and done.response:
                 return _done(done.response)
-            member = service.member_of(session, caller, user_id)
-            service.check_may_set(caller, member)
-            profile = config.profile_for(member.user_id, member.profile)
-            period = service.goal_period(config, caller, profile, values.get("period"))
-            change = service.set_goal(
+            change = service.set_goal_for(
                 session,
                 caller,
-                member,
+                user_id=user_id,
                 metric_name=metric_name,
                 value=value,
-                period=period,
+                period_text=values.get("period"),
                 config=config,
                 source=Source.MODAL.value,
                 now=deps.clock(),

@@ -172,6 +172,35 @@ def set_goal(
     )
 
 
+def set_goal_for(
+    session: Session,
+    caller: Caller,
+    *,
+    user_id: str,
+    metric_name: str,
+    value: Decimal,
+    period_text: str | None,
+    config: PacerConfig,
+    source: str,
+    now: datetime,
+) -> GoalChange:
+    """Set a target for the member with this Slack id, in the period named (or their current one)."""
+    member = member_of(session, caller, user_id)
+    check_may_set(caller, member)
+    period = goal_period(config, caller, config.profile_for(member.user_id, member.profile), period_text)
+    return set_goal(
+        session,
+        caller,
+        member,
+        metric_name=metric_name,
+        value=value,
+        period=period,
+        config=config,
+        source=source,
+        now=now,
+    )
+
+
 def _put(
     session: Session,
     caller: Caller,
