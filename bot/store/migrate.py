@@ -27,6 +27,9 @@ def upgrade(engine: Engine) -> list[str]:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    if engine.dialect.name == "sqlite":  # refresh planner statistics where they are stale (cheap when fresh)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA optimize")
     script = ScriptDirectory.from_config(config)
     applied = []
     for rev in script.walk_revisions(base="base", head="head"):

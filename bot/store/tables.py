@@ -78,9 +78,12 @@ class Deal(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("workspace_id", "number"),
         UniqueConstraint("workspace_id", "source_key"),
-        Index("ix_deal_owner_signed", "workspace_id", "owner_id", "signed_on"),
-        Index("ix_deal_customer_signed", "workspace_id", "customer_id", "signed_on"),
-        Index("ix_deal_owner_paid", "workspace_id", "owner_id", "paid_on"),
+        # covering: the /deal tally, per-rep repurchase scans and the first-deal rule read no table rows
+        Index(
+            "ix_deal_owner_signed", "workspace_id", "owner_id", "signed_on", "voided_at", "customer_id", "amount_minor"
+        ),
+        Index("ix_deal_customer_signed", "workspace_id", "customer_id", "signed_on", "number", "voided_at"),
+        Index("ix_deal_owner_paid", "workspace_id", "owner_id", "paid_on", "voided_at", "customer_id", "amount_minor"),
         Index("ix_deal_owner_created", "workspace_id", "owner_id", "created_at"),
         # covering indexes for workspace-wide aggregation by period (metrics.actuals): no table reads
         Index(
