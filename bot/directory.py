@@ -43,6 +43,7 @@ class Caller:
     tz: ZoneInfo
     today: date
     stale: bool
+    uses_home: bool = False  # has opened the Home tab, so logging work should refresh it
 
     @property
     def user_id(self) -> str:
@@ -64,6 +65,7 @@ class _Known:
     member_id: int
     person: Person
     refreshed_at: datetime | None
+    uses_home: bool
 
 
 class Directory:
@@ -128,6 +130,7 @@ class Directory:
             member_id=member.id,
             person=members.as_person(member),
             refreshed_at=member.refreshed_at,
+            uses_home=member.home_opened_at is not None,
         )
 
     def _caller(self, known: _Known, now: datetime) -> Caller:
@@ -141,6 +144,7 @@ class Directory:
             tz=tz,
             today=local_today(now, tz),
             stale=stale,
+            uses_home=known.uses_home,
         )
 
     def register(self, db: Database, *, team_id: str, user_id: str, now: datetime) -> None:

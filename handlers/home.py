@@ -52,19 +52,11 @@ def home_seen(deps: Deps, team_id: str, user_id: str) -> None:
 
 
 def _mark_home_opened(deps: Deps, caller: Caller) -> None:
+    if caller.uses_home:
+        return
     with deps.db.transaction() as session:
         members.mark_home_opened(session, member_id=caller.member_id, now=deps.clock())
-
-
-def refresh_home(deps: Deps, team_id: str, user_id: str) -> None:
-    """After a deal or activity: republish the Home tab, but only for members who have opened it."""
-    if deps.uow.run(team_id, user_id, partial(_home_in_use, deps)):
-        publish_home(deps, team_id, user_id)
-
-
-def _home_in_use(deps: Deps, caller: Caller) -> bool:
-    with deps.db.reading() as session:
-        return members.home_opened(session, member_id=caller.member_id)
+    deps.directory.forget(caller.team_id, caller.user_id)  # this process's next deal refreshes the tab
 
 
 def publish_home(deps: Deps, team_id: str, user_id: str) -> None:

@@ -152,8 +152,3 @@ def mark_home_opened(session: Session, *, member_id: int, now: datetime) -> None
     if member is not None:
         member.home_opened_at = now
         session.add(member)
-
-
-def home_opened(session: Session, *, member_id: int) -> bool:
-    found = session.exec(select(Member.home_opened_at).where(Member.id == member_id)).first()
-    return found is not None
