@@ -41,7 +41,8 @@ _TWINS = (
     .join(MEMBER, MEMBER.c.id == DEAL.c.owner_id)
     .where(
         DEAL.c.workspace_id == bindparam("workspace_id"),
-        DEAL.c.owner_id == bindparam("owner_id"),
+        # `+ 0`: look the customer's few deals up by the customer index, not the rep's many
+        DEAL.c.owner_id + 0 == bindparam("owner_id"),
         DEAL.c.customer_id == bindparam("customer_id"),
         DEAL.c.amount_minor == bindparam("amount_minor"),
         DEAL.c.currency == bindparam("currency"),

@@ -84,7 +84,6 @@ class Deal(SQLModel, table=True):
         ),
         Index("ix_deal_customer_signed", "workspace_id", "customer_id", "signed_on", "number", "voided_at"),
         Index("ix_deal_owner_paid", "workspace_id", "owner_id", "paid_on", "voided_at", "customer_id", "amount_minor"),
-        Index("ix_deal_owner_created", "workspace_id", "owner_id", "created_at"),
         # covering indexes for workspace-wide aggregation by period (metrics.actuals): no table reads
         Index(
             "ix_deal_signed",
