@@ -204,6 +204,13 @@ def all_reps(db: Database, config: PacerConfig, reps: int) -> dict[str, float]:
     period = month_of(TODAY)
     t0 = time.perf_counter()
     with db.reading() as session:
+        profiles = dict(session.connection().execute(text("SELECT id, profile FROM member")).all())
+        # repurchase_rate scans a year of deals: compute it only for reps whose scorecard has it
+        wants_repurchase = {
+            name: any(line.metric == "repurchase_rate" for line in profile.scorecard.lines)
+            for name, profile in config.all_profiles.items()
+        }
+        default = wants_repurchase[config.default_profile]
         found = metrics.actuals(
             session,
             workspace_id=1,
@@ -211,14 +218,16 @@ def all_reps(db: Database, config: PacerConfig, reps: int) -> dict[str, float]:
             rule=config.recognition,
             premium_lines=config.premium_lines,
             required_courses=set(config.training.required),
+            repurchase_for=[rep for rep, name in profiles.items() if wants_repurchase.get(name, default)],
         )
         targets = goals.targets(session, workspace_id=1, period=period)
-        profiles = dict(session.connection().execute(text("SELECT id, profile FROM member")).all())
     t1 = time.perf_counter()
     empty = metrics._empty(set(config.training.required))
+    cards = {name: profile.scorecard for name, profile in config.all_profiles.items()}
+    default_card = cards[config.default_profile]
     scored = [
         score(
-            config.profile_named(profiles.get(rep)).scorecard,
+            cards.get(profiles.get(rep) or "", default_card),
             actuals=found.get(rep, empty),
             targets=targets.get(rep, {}),
         )

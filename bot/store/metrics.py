@@ -89,7 +89,8 @@ def actuals(
             func.coalesce(func.sum(case((counting.c.first == 1, counting.c.amount), else_=0)), 0),
         ).group_by(counting.c.owner_id)
     )
-    results: dict[int, Actuals] = defaultdict(lambda: _empty(required_courses))
+    template = _empty(required_courses)
+    results: dict[int, Actuals] = defaultdict(template.copy)
     for owner, count, revenue, premium_revenue, new_customers, new_revenue in deal_rows:
         row = results[owner]
         row["deals"] = Decimal(count)
