@@ -255,54 +255,33 @@ def paid_deals(
 def sources(
     session: Session, *, workspace_id: int, member_id: int, period: Period, rule: Rule
 ) -> dict[str, dict[str, int]]:
-    """How many of the member's deals and activities in the period came from each source."""
+    """How many of the member's deals, activities, surveys and courses in the period came from each source."""
     counted = DEAL.c.signed_on if rule == "signed" else DEAL.c.paid_on
     connection = session.connection()
-    deal_rows = connection.execute(
-        select(DEAL.c.source, func.count())
-        .where(
-            DEAL.c.workspace_id == workspace_id,
-            DEAL.c.owner_id == member_id,
-            DEAL.c.voided_at.is_(None),
-            counted >= period.start,
-            counted <= period.end,
-        )
-        .group_by(DEAL.c.source)
-    )
-    activity_rows = connection.execute(
-        select(ACTIVITY.c.source, func.coalesce(func.sum(ACTIVITY.c.count), 0))
-        .where(
-            ACTIVITY.c.workspace_id == workspace_id,
-            ACTIVITY.c.owner_id == member_id,
-            ACTIVITY.c.voided_at.is_(None),
-            ACTIVITY.c.occurred_on >= period.start,
-            ACTIVITY.c.occurred_on <= period.end,
-        )
-        .group_by(ACTIVITY.c.source)
-    )
-    survey_rows = connection.execute(
-        select(CSAT.c.source, func.count())
-        .where(
-            CSAT.c.workspace_id == workspace_id,
-            CSAT.c.member_id == member_id,
-            CSAT.c.voided_at.is_(None),
-            CSAT.c.surveyed_on >= period.start,
-            CSAT.c.surveyed_on <= period.end,
-        )
-        .group_by(CSAT.c.source)
-    )
-    course_rows = connection.execute(
-        select(TRAINING.c.source, func.count())
-        .where(
-            TRAINING.c.workspace_id == workspace_id,
-            TRAINING.c.member_id == member_id,
-            TRAINING.c.completed_on <= period.end,
-        )
-        .group_by(TRAINING.c.source)
-    )
-    return {
-        "deals": {source: int(n) for source, n in deal_rows},
-        "activities": {source: int(n) for source, n in activity_rows},
-        "surveys": {source: int(n) for source, n in survey_rows},
-        "courses": {source: int(n) for source, n in course_rows},
+    # (table, whose column, how many, date filters) per kind of figure
+    kinds = {
+        "deals": (DEAL, DEAL.c.owner_id, func.count(), [counted >= period.start, counted <= period.end]),
+        "activities": (
+            ACTIVITY,
+            ACTIVITY.c.owner_id,
+            func.sum(ACTIVITY.c.count),
+            [ACTIVITY.c.occurred_on >= period.start, ACTIVITY.c.occurred_on <= period.end],
+        ),
+        "surveys": (
+            CSAT,
+            CSAT.c.member_id,
+            func.count(),
+            [CSAT.c.surveyed_on >= period.start, CSAT.c.surveyed_on <= period.end],
+        ),
+        "courses": (TRAINING, TRAINING.c.member_id, func.count(), [TRAINING.c.completed_on <= period.end]),
     }
+    found: dict[str, dict[str, int]] = {}
+    for kind, (table, member, amount, dates) in kinds.items():
+        live = [table.c.voided_at.is_(None)] if "voided_at" in table.c else []
+        rows = connection.execute(
+            select(table.c.source, amount)
+            .where(table.c.workspace_id == workspace_id, member == member_id, *live, *dates)
+            .group_by(table.c.source)
+        )
+        found[kind] = {source: int(n or 0) for source, n in rows}
+    return found
