@@ -49,7 +49,9 @@ def activity_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
                     source_key=f"command:{command['trigger_id']}",
                     now=deps.clock(),
                 )
-                return Reply(blocks=blocks.logged(result), text=f"Logged {result.record.ref}")
+                return Reply(
+                    blocks=blocks.logged(result), text=f"Logged {result.record.ref}", recorded_work=not result.replayed
+                )
             case ListActivities():
                 records = service.recent_activities(session, caller, limit=15)
                 return Reply(
@@ -86,7 +88,9 @@ def activity_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any
         result = service.log_activity(
             session, caller, request, source=Source.MODAL, source_key=f"view:{view['id']}", now=deps.clock()
         )
-        return Reply(blocks=blocks.logged(result), text=f"Logged {result.record.ref}")
+        return Reply(
+            blocks=blocks.logged(result), text=f"Logged {result.record.ref}", recorded_work=not result.replayed
+        )
 
     try:
         reply = run(deps, body["team"]["id"], body["user"]["id"], transactional(deps, work))

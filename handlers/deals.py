@@ -154,13 +154,10 @@ def log(
                 blocks=blocks.customer_question(outcome), text=f"Did you mean {', '.join(outcome.suggestions)}?"
             )
     record = outcome.record
-    if not outcome.replayed and caller.uses_home:
-        from handlers.home import publish_home  # the Home tab shows the new deal and score
-
-        deps.after_ack(publish_home, deps, caller.team_id, caller.user_id)
     return Reply(
         blocks=blocks.logged(outcome),
         queued=any(queued),
+        recorded_work=not outcome.replayed,
         text=f"Logged {record.ref}: {format_amount(record.money)} with {record.customer}",
     )
 

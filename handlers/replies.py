@@ -29,6 +29,7 @@ class Reply:
     text: str = ""
     open_view: View | None = None
     queued: bool = False  # the work queued outbox messages: wake the sender
+    recorded_work: bool = False  # a deal or activity was recorded: refresh the Home tab (if it is used)
 
 
 def run(deps: Deps, team_id: str, user_id: str, work: Callable[[Caller], Reply]) -> Reply:
@@ -37,17 +38,22 @@ def run(deps: Deps, team_id: str, user_id: str, work: Callable[[Caller], Reply])
     `work` opens the transactions it needs: `deps.db.reading()` to look, `deps.db.transaction()`
     to change — short, and never around a Slack call.
     """
-    stale: list[bool] = []
+    callers: list[Caller] = []
 
     def tracked(caller: Caller) -> Reply:
-        stale[:] = [caller.stale]
+        callers[:] = [caller]
         return work(caller)
 
-    reply = deps.uow.run(team_id, user_id, tracked)
+    reply = deps.uow.run(team_id, user_id, tracked)  # committed by now: post-ack work sees it
     if reply.queued:
         deps.outbox.kick()
-    if stale and stale[0]:
+    caller = callers[0] if callers else None
+    if caller is not None and caller.stale:
         deps.after_ack(refresh_member, deps, team_id, user_id)
+    if caller is not None and reply.recorded_work and caller.uses_home:
+        from handlers.home import publish_home  # the Home tab shows the new work and score
+
+        deps.after_ack(publish_home, deps, team_id, user_id)
     return reply
 
 

@@ -157,3 +157,11 @@ def test_a_failing_dashboard_still_publishes_an_apology(pacer, monkeypatch):
     pacer.event(home_opened(REP))
     _, _, text = published(pacer)
     assert "could not be loaded" in text
+
+
+def test_logging_an_activity_refreshes_the_home_tab_too(pacer):
+    pacer.event(home_opened(REP))
+    published(pacer)
+    pacer.activity(REP, "call 3 Acme Corp")
+    user_id, _, text = published(pacer, count=2)
+    assert user_id == REP and "— 3 of 80" in text  # the activities line: 3 of the hunter's 80
