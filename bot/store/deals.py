@@ -7,7 +7,8 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Date, bindparam, func, or_
+from sqlalchemy import Date, and_, bindparam, exists, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.store.common import from_minor, insert_returning_id, to_minor
@@ -187,14 +188,30 @@ def customer_has_deal_by(session: Session, *, workspace_id: int, customer_id: in
     return session.connection().execute(_LIVE_DEAL_FOR_CUSTOMER_BY, parameters).first() is not None
 
 
+def _signed_before(table: Any, *, signed_on: Any, number: Any) -> Any:
+    """SQL: a deal of `table` was signed before (signed_on, number) — the order that decides a first deal."""
+    return or_(table.c.signed_on < signed_on, and_(table.c.signed_on == signed_on, table.c.number < number))
+
+
+def first_with_customer(deal: Any) -> Any:
+    """SQL: `deal` (the deal table or an alias) is its customer's first live deal in the workspace."""
+    earlier = aliased(DEAL)
+    return ~exists().where(
+        earlier.c.workspace_id == deal.c.workspace_id,
+        earlier.c.customer_id == deal.c.customer_id,
+        earlier.c.voided_at.is_(None),
+        _signed_before(earlier, signed_on=deal.c.signed_on, number=deal.c.number),
+    )
+
+
 def _earlier_live_deal(session: Session, *, workspace_id: int, customer_id: int, signed_on: date, number: int) -> bool:
-    deal = Deal.__table__  # type: ignore[attr-defined]
-    earlier = deal.c.signed_on < signed_on
-    earlier = or_(earlier, (deal.c.signed_on == signed_on) & (deal.c.number < number))
     query = (
-        select(deal.c.id)
+        select(DEAL.c.id)
         .where(
-            deal.c.workspace_id == workspace_id, deal.c.customer_id == customer_id, deal.c.voided_at.is_(None), earlier
+            DEAL.c.workspace_id == workspace_id,
+            DEAL.c.customer_id == customer_id,
+            DEAL.c.voided_at.is_(None),
+            _signed_before(DEAL, signed_on=signed_on, number=number),
         )
         .limit(1)
     )

@@ -10,10 +10,10 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from decimal import Decimal
 
-from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, distinct, func, literal, select
 from sqlmodel import Session
 
+from bot.store.deals import first_with_customer
 from bot.store.tables import Activity, CsatResult, Deal, TrainingCompletion
 from scoring.metrics import ACTIVITY_KINDS, one_year_before, ratio
 from scoring.periods import Period
@@ -56,16 +56,7 @@ def actuals(
     owners = DEAL.c.owner_id.in_(member_ids) if member_ids is not None else literal(True)
     in_period = and_(counted >= period.start, counted <= period.end)
 
-    earlier = aliased(DEAL)
-    first_deal = ~exists().where(
-        earlier.c.workspace_id == DEAL.c.workspace_id,
-        earlier.c.customer_id == DEAL.c.customer_id,
-        earlier.c.voided_at.is_(None),
-        or_(
-            earlier.c.signed_on < DEAL.c.signed_on,
-            and_(earlier.c.signed_on == DEAL.c.signed_on, earlier.c.number < DEAL.c.number),
-        ),
-    )
+    first_deal = first_with_customer(DEAL)
     premium = DEAL.c.product_line.in_(list(premium_lines)) if premium_lines else literal(False)
     # one row per deal counting in the period, with its first-deal flag evaluated once
     counting = (
@@ -227,16 +218,7 @@ def paid_deals(
     """(number, amount, product line, premium, first deal with the customer) of the member's deals
     counting in the period, in the order they counted — what the incentive plan pays on."""
     counted = DEAL.c.signed_on if rule == "signed" else DEAL.c.paid_on
-    earlier = aliased(DEAL)
-    first_deal = ~exists().where(
-        earlier.c.workspace_id == DEAL.c.workspace_id,
-        earlier.c.customer_id == DEAL.c.customer_id,
-        earlier.c.voided_at.is_(None),
-        or_(
-            earlier.c.signed_on < DEAL.c.signed_on,
-            and_(earlier.c.signed_on == DEAL.c.signed_on, earlier.c.number < DEAL.c.number),
-        ),
-    )
+    first_deal = first_with_customer(DEAL)
     rows = session.connection().execute(
         select(DEAL.c.number, DEAL.c.amount_minor, DEAL.c.product_line, first_deal)
         .where(
