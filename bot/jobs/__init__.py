@@ -1,0 +1,1 @@
+"""Scheduled jobs: the registry the scheduler dispatches and `pacer jobs` lists and runs."""
