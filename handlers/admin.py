@@ -2,6 +2,7 @@
 and show the effective settings.
 
     /pacer help
+    /pacer rules · /pacer counting … · /pacer products …   (see handlers/rules.py)
     /pacer settings
     /pacer profile @member <profile>
     /pacer manager @member @manager|none
@@ -14,7 +15,6 @@ and show the effective settings.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from functools import partial
 from typing import Any, get_args
@@ -24,7 +24,9 @@ from slack_bolt import Ack, App
 from bot.deps import Deps
 from bot.directory import Caller
 from bot.services import admin as service
+from bot.services import rules as rules_service
 from handlers import ids
+from handlers import rules as published_rules
 from handlers.blocks.admin import (
     csat_blocks,
     help_blocks,
@@ -35,14 +37,13 @@ from handlers.blocks.admin import (
     training_blocks,
 )
 from handlers.replies import Reply, answer_command
+from handlers.text import clean, plain, show
 from scoring.errors import InputError
 from scoring.people import Role
 
 ROLES: tuple[str, ...] = get_args(Role)
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-ENTITIES = re.compile(r"&(amp|lt|gt);")
-BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 TEAM_MAX = 80
 COURSE_MAX = 120
 CUSTOMER_MAX = 120
@@ -77,22 +78,26 @@ def command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
     config = deps.config
 
     def work(caller: Caller) -> Reply:
-        text = _clean(command.get("text") or "", example="/pacer help")
+        text = clean(command.get("text") or "", example="/pacer help")
         head, _, rest = text.partition(" ")
         sub, rest = head.lower(), rest.strip()
         if sub in ("", "help", "?"):
             admin = service.is_admin(config, caller.person)
             return Reply(blocks=help_blocks(admin=admin), text=help_text(admin=admin))
+        if sub in published_rules.SUBCOMMANDS:
+            return published_rules.subcommand(deps, caller, sub, rest)
         if sub not in EXAMPLES:
+            known = ", ".join([*published_rules.SUBCOMMANDS, *EXAMPLES])
             raise InputError(
-                f"I don't know “/pacer {_show(head)}”. /pacer takes: help, {', '.join(EXAMPLES)}.",
+                f"I don't know “/pacer {show(head)}”. /pacer takes: help, {known}.",
                 example="/pacer help",
             )
         service.ensure_admin(config, caller, what=WHAT[sub])
         now = deps.clock()
         if sub == "settings":
             rows = service.member_settings(deps.db, caller, config=config)
-            return Reply(blocks=settings_blocks(config, rows), text="Pacer settings")
+            in_force, _, _ = rules_service.overview(deps.db, caller, config=config)
+            return Reply(blocks=settings_blocks(config, in_force, rows), text="Pacer settings")
         if sub in FIELDS:
             user_id, value = _placement(sub, rest)
             changed = service.change_member(
@@ -138,26 +143,6 @@ def command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
 # --- parsing -------------------------------------------------------------------------------------
 
 
-def _clean(raw: str, *, example: str) -> str:
-    text = unicodedata.normalize("NFKC", raw).strip()
-    for ch in text:
-        if ch in BIDI or unicodedata.category(ch) == "Cc":
-            raise InputError(
-                f"Your command contains an invisible or control character (U+{ord(ch):04X}). Please retype it.",
-                example=example,
-            )
-    return " ".join(text.split())
-
-
-def _unescape(text: str) -> str:
-    return ENTITIES.sub(lambda m: {"amp": "&", "lt": "<", "gt": ">"}[m.group(1)], text)
-
-
-def _show(text: str) -> str:
-    short = text if len(text) <= 40 else text[:39] + "…"
-    return short.replace("<", "‹").replace(">", "›")
-
-
 def _mention(text: str, *, example: str, who: str = "the member") -> tuple[str, str]:
     """(user id of the leading mention, the rest)."""
     found = MENTION.match(text)
@@ -166,21 +151,10 @@ def _mention(text: str, *, example: str, who: str = "the member") -> tuple[str, 
     head = text.split(" ", 1)[0]
     if head.startswith("@"):
         raise InputError(
-            f"Pick {who} from Slack's @-menu so the mention becomes a link; “{_show(head)}” is plain text.",
+            f"Pick {who} from Slack's @-menu so the mention becomes a link; “{show(head)}” is plain text.",
             example=example,
         )
     raise InputError(f"Start with {who}, mentioned with @.", example=example)
-
-
-def _plain(value: str, *, what: str, limit: int, example: str) -> str:
-    text = _unescape(value).strip()
-    if not text:
-        raise InputError(f"Add the {what}.", example=example)
-    if re.search(r"<[!@#]", text) or "<" in text or ">" in text:
-        raise InputError(f"The {what} can't contain mentions, links or angle brackets.", example=example)
-    if len(text) > limit:
-        raise InputError(f"The {what} can be at most {limit} characters; yours has {len(text)}.", example=example)
-    return text
 
 
 def _placement(sub: str, rest: str) -> tuple[str, str | None]:
@@ -196,12 +170,12 @@ def _placement(sub: str, rest: str) -> tuple[str, str | None]:
     if sub == "team":
         if value.lower() == "none":
             return user_id, None
-        return user_id, _plain(value, what="team name", limit=TEAM_MAX, example=example)
+        return user_id, plain(value, what="team name", limit=TEAM_MAX, example=example)
     if sub == "role":
         role = value.lower()
         if role not in ROLES:
             raise InputError(
-                f"“{_show(value)}” isn't a role. Use one of: {', '.join(ROLES)}." if value else "Add the role.",
+                f"“{show(value)}” isn't a role. Use one of: {', '.join(ROLES)}." if value else "Add the role.",
                 example=example,
             )
         return user_id, role
@@ -235,10 +209,10 @@ def _csat(rest: str, *, today: date) -> tuple[str, int, date | None]:
     raw_score = words.pop()
     if not raw_score.isdigit() or not 1 <= int(raw_score) <= 5:
         raise InputError(
-            f"“{_show(raw_score)}” isn't a CSAT score: end with a whole number from 1 to 5 (then the date, if any).",
+            f"“{show(raw_score)}” isn't a CSAT score: end with a whole number from 1 to 5 (then the date, if any).",
             example=example,
         )
-    customer = _plain(" ".join(words), what="customer name", limit=CUSTOMER_MAX, example=example)
+    customer = plain(" ".join(words), what="customer name", limit=CUSTOMER_MAX, example=example)
     return customer, int(raw_score), on
 
 
@@ -253,5 +227,5 @@ def _training(rest: str, *, today: date) -> tuple[str, str, date | None]:
     if len(after) > 1:
         raise InputError("Only a date (YYYY-MM-DD) may follow `done`.", example=example)
     on = _day(after[0], today=today, example=example) if after else None
-    course = _plain(" ".join(words[:done_at]), what="course name", limit=COURSE_MAX, example=example)
+    course = plain(" ".join(words[:done_at]), what="course name", limit=COURSE_MAX, example=example)
     return user_id, course, on

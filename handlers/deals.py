@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot.deps import Deps
 from bot.directory import Caller
 from bot.services import deals as service
+from bot.services import rules
 from bot.store import deals as deal_store
 from bot.store import outbox, pending
 from handlers import ids
@@ -52,8 +53,9 @@ def deal_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
     config = deps.config
 
     def work(caller: Caller) -> Reply:
+        products = rules.product_names(deps.db, caller, config=config)
         parsed = parse_deal_command(
-            command.get("text") or "", today=caller.today, currency=config.currency, product_lines=config.product_names
+            command.get("text") or "", today=caller.today, currency=config.currency, product_lines=products
         )
         now = deps.clock()
         match parsed:
@@ -80,12 +82,10 @@ def deal_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
                 return Reply(blocks=blocks.paid(record, receipt, changed=changed), text=f"{record.ref} paid")
             case OpenDealModal():
                 metadata = {"channel": command.get("channel_id", "")}
-                return Reply(
-                    open_view=blocks.modal(products=config.product_names, today=caller.today, metadata=metadata)
-                )
+                return Reply(open_view=blocks.modal(products=products, today=caller.today, metadata=metadata))
             case DealHelp():
                 return Reply(
-                    blocks=blocks.help_blocks(currency=config.currency, products=config.product_names),
+                    blocks=blocks.help_blocks(currency=config.currency, products=products),
                     text="How to log deals",
                 )
         raise AssertionError(f"unhandled {parsed!r}")
@@ -176,7 +176,7 @@ def deal_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *
             note=values.get("note"),
             today=caller.today,
             currency=config.currency,
-            product_lines=config.product_names,
+            product_lines=rules.product_names(deps.db, caller, config=config),
         )
         return log(caller, request, deps=deps, source=Source.MODAL, source_key=f"view:{view['id']}")
 

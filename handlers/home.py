@@ -17,6 +17,7 @@ from slack_sdk.models.views import View
 from bot.deps import Deps
 from bot.directory import Caller
 from bot.services import home as service
+from bot.services import rules
 from bot.store import members
 from handlers import ids
 from handlers.blocks import activities as activity_blocks
@@ -96,7 +97,8 @@ def open_form(deps: Deps, body: dict[str, Any], kind: str) -> None:
     """The same modals `/deal` and `/activity` open, dated in the clicker's time zone."""
     caller = deps.uow.run(body["team"]["id"], body["user"]["id"], lambda caller: caller)
     if kind == "deal":
-        view = deal_blocks.modal(products=deps.config.product_names, today=caller.today, metadata={})
+        products = rules.product_names(deps.db, caller, config=deps.config)
+        view = deal_blocks.modal(products=products, today=caller.today, metadata={})
     else:
         view = activity_blocks.modal(today=caller.today, metadata={})
     deps.client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -80,7 +80,7 @@ def command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
         with deps.db.reading() as session:
             board = service.leaderboard(session, caller, config=config, team=team, metric=metric, period=period)
         return Reply(
-            blocks=blocks.leaderboard_blocks(board, currency=config.currency, rule=config.recognition),
+            blocks=blocks.leaderboard_blocks(board, currency=config.currency, rule=board.recognition),
             text=blocks.plain_text(board, currency=config.currency),
         )
 

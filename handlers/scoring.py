@@ -12,6 +12,7 @@ from slack_bolt import Ack, App
 from bot.deps import Deps
 from bot.directory import Caller
 from bot.services import progress as service
+from bot.services import rules
 from bot.store import members
 from handlers import ids
 from handlers.blocks.common import section
@@ -74,7 +75,7 @@ def progress_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
                 )
             report = service.progress(session, caller, member, config=config, period=period)
         return Reply(
-            blocks=progress_blocks(report, currency=config.currency, rule=config.recognition),
+            blocks=progress_blocks(report, currency=config.currency, rule=report.rules.recognition),
             text=f"{report.person.name}: {report.score.total} pts ({report.score.rating}) in {report.period.label}",
         )
 
@@ -102,8 +103,16 @@ def scorecard_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
             with deps.db.reading() as session:
                 member = members.get(session, workspace_id=caller.workspace_id, user_id=subject)
             profile = config.profile_for(subject, member.profile if member else None)
+        in_force, scheduled, _ = rules.overview(deps.db, caller, config=config)
+        upcoming = (
+            f"Published rules change from {scheduled[0].effective_from:%B %Y}: see `/pacer rules`."
+            if scheduled
+            else None
+        )
         return Reply(
-            blocks=scorecard_blocks(profile, currency=config.currency, rule=config.recognition, profiles=names),
+            blocks=scorecard_blocks(
+                profile, currency=config.currency, rule=in_force.recognition, profiles=names, upcoming=upcoming
+            ),
             text=f"The {profile.name} scorecard",
         )
 

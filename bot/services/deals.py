@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot.config import PacerConfig
 from bot.directory import Caller
-from bot.services import changes
+from bot.services import changes, rules
 from bot.store import audit, customers, deals, pending, workspaces
 from bot.store.common import from_minor
 from bot.store.engine import Database
@@ -25,6 +25,7 @@ from scoring.money import Money
 from scoring.periods import month_of
 from scoring.recognition import CountingReceipt, counting_receipt
 from scoring.records import DealRecord, Source
+from scoring.rules import RuleBook
 
 
 @dataclass(frozen=True)
@@ -122,8 +123,9 @@ def log_deal(
         return DuplicateSuspected(existing=twin, request=request, token=token)
 
     paid_on = day if request.stage == "paid" else None
-    receipt = counting_receipt(config.recognition, signed_on=day, paid_on=paid_on)
     with db.transaction() as session:
+        book = rules.book(session, workspace_id=workspace_id, config=config)
+        receipt = _receipt(book, signed_on=day, paid_on=paid_on)
         if customer is None:
             customer, _ = changes.ensure_customer(session, caller, request.customer, source=source, now=now)
         deal = deals.values_for(
@@ -154,7 +156,7 @@ def log_deal(
             at=now,
             after=deals.snapshot(deal),
         )
-        tally = _tally(session, caller, config=config, period_day=receipt.counts_on or caller.today)
+        tally = _tally(session, caller, config=config, book=book, period_day=receipt.counts_on or caller.today)
         first_of_period = receipt.period is not None and tally.deals == 1
         logged = DealLogged(
             record=DealRecord(
@@ -205,12 +207,13 @@ def question(session: Session, caller: Caller, token: str) -> tuple[str, DealReq
 def replay(session: Session, caller: Caller, deal: Deal, *, config: PacerConfig) -> DealLogged:
     """The answer for a deal that is already recorded, for a repeated request: nothing is celebrated again."""
     record = deals.record_of(session, deal)
-    receipt = counting_receipt(config.recognition, signed_on=deal.signed_on, paid_on=deal.paid_on)
+    book = rules.book(session, workspace_id=caller.workspace_id, config=config)
+    receipt = _receipt(book, signed_on=deal.signed_on, paid_on=deal.paid_on)
     return DealLogged(
         record=record,
         new_customer=deals.is_first_for_customer(session, deal),
         receipt=receipt,
-        tally=_tally(session, caller, config=config, period_day=receipt.counts_on or caller.today),
+        tally=_tally(session, caller, config=config, book=book, period_day=receipt.counts_on or caller.today),
         celebrate=None,
         replayed=True,
     )
@@ -222,10 +225,20 @@ def replay_by_id(session: Session, caller: Caller, deal_id: int, *, config: Pace
     return replay(session, caller, deal, config=config)
 
 
-def _tally(session: Session, caller: Caller, *, config: PacerConfig, period_day: date) -> PeriodTally:
+def _receipt(book: RuleBook, *, signed_on: date, paid_on: date | None) -> CountingReceipt:
+    """Where a deal counts, by the rule in force on the day it was signed."""
+    rule = book.counting(until=signed_on).rule_for(signed_on)
+    return counting_receipt(rule, signed_on=signed_on, paid_on=paid_on)
+
+
+def _tally(session: Session, caller: Caller, *, config: PacerConfig, book: RuleBook, period_day: date) -> PeriodTally:
     period = month_of(period_day)
     counted = deals.tally(
-        session, workspace_id=caller.workspace_id, owner_id=caller.member_id, rule=config.recognition, period=period
+        session,
+        workspace_id=caller.workspace_id,
+        owner_id=caller.member_id,
+        rule=book.counting(until=period.end),
+        period=period,
     )
     return PeriodTally(
         label=period.label,
@@ -288,5 +301,6 @@ def mark_paid(
         changes.audited(
             session, caller, deal, action="deal.paid", snapshot=deals.snapshot, source=source, now=now, change=pay
         )
-    receipt = counting_receipt(config.recognition, signed_on=deal.signed_on, paid_on=deal.paid_on)
+    book = rules.book(session, workspace_id=caller.workspace_id, config=config)
+    receipt = _receipt(book, signed_on=deal.signed_on, paid_on=deal.paid_on)
     return deals.record_of(session, deal), changed, receipt

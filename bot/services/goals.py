@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.config import PacerConfig, Team
 from bot.directory import Caller
+from bot.services import rules
 from bot.services.progress import may_see_progress_of
 from bot.store import audit, goals, members, metrics
 from bot.store.tables import Member
@@ -363,12 +364,13 @@ def cascade(
     if weighted:
         assert all(m.id is not None for m in found)
         basis = previous(period, profile.cadence, config.calendar.calendar())
+        basis_rules = rules.period_rules(session, workspace_id=caller.workspace_id, config=config, period=basis)
         actual = metrics.actuals(
             session,
             workspace_id=caller.workspace_id,
             period=basis,
-            rule=config.recognition,
-            premium_lines=config.premium_lines,
+            rule=basis_rules.counting,
+            premium_lines=basis_rules.premium_lines,
             required_courses=set(config.training.required),
             member_ids=[m.id for m in found if m.id is not None],
         )

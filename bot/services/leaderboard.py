@@ -17,12 +17,14 @@ from sqlmodel import Session
 
 from bot.config import PacerConfig, Team
 from bot.directory import Caller
+from bot.services import rules
 from bot.store import goals, members, metrics
 from scoring.errors import InputError, NotAllowed, NotFound
 from scoring.metrics import METRICS, Unit, UnknownMetric, ratio
 from scoring.pace import Pace, pace
 from scoring.periods import Cadence, Period, period_of
 from scoring.profiles import Profile
+from scoring.recognition import Rule
 from scoring.scorecard import Score, score
 
 SCORE = "score"
@@ -75,6 +77,7 @@ class Board:
     entries: list[Entry]
     today: date
     viewer: str
+    recognition: Rule  # the counting rule for deals signed in the period
 
     @property
     def by_score(self) -> bool:
@@ -167,13 +170,15 @@ def standings(
             by_period.setdefault(period_of_rep[user_id], []).append(member.id)
     actuals: dict[tuple[Period, int], dict[str, Decimal]] = {}
     targets: dict[tuple[Period, int], dict[str, Decimal]] = {}
+    book = rules.book(session, workspace_id=caller.workspace_id, config=config)
     for period, ids in by_period.items():
+        in_force = rules.for_period(book, period)
         for member_id, values in metrics.actuals(
             session,
             workspace_id=caller.workspace_id,
             period=period,
-            rule=config.recognition,
-            premium_lines=config.premium_lines,
+            rule=in_force.counting,
+            premium_lines=in_force.premium_lines,
             required_courses=set(config.training.required),
             member_ids=ids,
         ).items():
@@ -244,4 +249,7 @@ def leaderboard(
         entries=entries,
         today=caller.today,
         viewer=caller.user_id,
+        recognition=rules.period_rules(
+            session, workspace_id=caller.workspace_id, config=config, period=period
+        ).recognition,
     )

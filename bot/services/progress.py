@@ -9,6 +9,8 @@ from sqlmodel import Session
 
 from bot.config import PacerConfig
 from bot.directory import Caller
+from bot.services import rules
+from bot.services.rules import PeriodRules
 from bot.store import goals, members, metrics
 from bot.store.tables import Member
 from scoring.errors import NotAllowed, NotFound
@@ -30,6 +32,7 @@ class Progress:
     paces: dict[str, Pace]
     payout: Payout
     sources: dict[str, dict[str, int]]
+    rules: PeriodRules
 
 
 def may_see_progress_of(viewer: Person, subject: Person) -> bool:
@@ -61,12 +64,13 @@ def progress(
     calendar = config.calendar.calendar()
     today = caller.today
     period = period or period_of(today, profile.cadence, calendar)
+    in_force = rules.period_rules(session, workspace_id=caller.workspace_id, config=config, period=period)
     actuals = metrics.actuals(
         session,
         workspace_id=caller.workspace_id,
         period=period,
-        rule=config.recognition,
-        premium_lines=config.premium_lines,
+        rule=in_force.counting,
+        premium_lines=in_force.premium_lines,
         required_courses=set(config.training.required),
         member_ids=[member.id],
     )[member.id]
@@ -85,8 +89,8 @@ def progress(
             workspace_id=caller.workspace_id,
             member_id=member.id,
             period=period,
-            rule=config.recognition,
-            premium_lines=config.premium_lines,
+            rule=in_force.counting,
+            premium_lines=in_force.premium_lines,
         )
     ]
     revenue_target = own_targets.get("revenue") or next(
@@ -102,6 +106,7 @@ def progress(
         paces=paces,
         payout=plan_payout,
         sources=metrics.sources(
-            session, workspace_id=caller.workspace_id, member_id=member.id, period=period, rule=config.recognition
+            session, workspace_id=caller.workspace_id, member_id=member.id, period=period, rule=in_force.counting
         ),
+        rules=in_force,
     )

@@ -12,10 +12,11 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.store.common import from_minor, insert_returning_id, to_minor
+from bot.store.counting import counted_between, counted_on, uniform
 from bot.store.tables import Customer, Deal, Member
 from scoring.money import Money
 from scoring.periods import Period
-from scoring.recognition import Rule
+from scoring.recognition import Counting, Rule
 from scoring.records import DealRecord, Source
 
 DEAL = Deal.__table__  # type: ignore[attr-defined]
@@ -228,11 +229,18 @@ class Tally:
     awaiting_minor: int
 
 
-def tally(session: Session, *, workspace_id: int, owner_id: int, rule: Rule, period: Period) -> Tally:
+def tally(session: Session, *, workspace_id: int, owner_id: int, rule: Rule | Counting, period: Period) -> Tally:
     connection = session.connection()
     owner = {"workspace_id": workspace_id, "owner_id": owner_id}
-    count, total = connection.execute(_COUNTED_IN[rule], {**owner, "start": period.start, "end": period.end}).one()
-    waiting, waiting_total = connection.execute(_AWAITING_PAYMENT, owner).one() if rule == "paid" else (0, 0)
+    one = uniform(rule)
+    if one is None:  # a change of rule: each deal by the rule it was signed under (rare; not prepared)
+        live = select(*_SUM).where(*_LIVE_OF_OWNER)
+        counted = live.where(counted_between(rule, period.start, period.end))
+        count, total = connection.execute(counted, owner).one()
+        waiting, waiting_total = connection.execute(live.where(counted_on(rule).is_(None)), owner).one()
+        return Tally(int(count), int(total), int(waiting), int(waiting_total))
+    count, total = connection.execute(_COUNTED_IN[one], {**owner, "start": period.start, "end": period.end}).one()
+    waiting, waiting_total = connection.execute(_AWAITING_PAYMENT, owner).one() if one == "paid" else (0, 0)
     return Tally(int(count), int(total), int(waiting), int(waiting_total))
 
 

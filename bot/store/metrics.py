@@ -13,11 +13,12 @@ from decimal import Decimal
 from sqlalchemy import and_, case, distinct, func, literal, select
 from sqlmodel import Session
 
+from bot.store.counting import counted_between, counted_on
 from bot.store.deals import first_with_customer
 from bot.store.tables import Activity, CsatResult, Deal, TrainingCompletion
 from scoring.metrics import ACTIVITY_KINDS, one_year_before, ratio
 from scoring.periods import Period
-from scoring.recognition import Rule
+from scoring.recognition import Counting, Rule
 
 CENTS = Decimal(100)
 
@@ -39,7 +40,7 @@ def actuals(
     *,
     workspace_id: int,
     period: Period,
-    rule: Rule,
+    rule: Rule | Counting,
     premium_lines: Collection[str],
     required_courses: Collection[str],
     member_ids: Sequence[int] | None = None,
@@ -51,10 +52,9 @@ def actuals(
     (the members whose scorecard has it); everyone else gets 0 for it.
     """
     connection = session.connection()
-    counted = DEAL.c.signed_on if rule == "signed" else DEAL.c.paid_on
     live = and_(DEAL.c.workspace_id == workspace_id, DEAL.c.voided_at.is_(None))
     owners = DEAL.c.owner_id.in_(member_ids) if member_ids is not None else literal(True)
-    in_period = and_(counted >= period.start, counted <= period.end)
+    in_period = counted_between(rule, period.start, period.end)
 
     first_deal = first_with_customer(DEAL)
     premium = DEAL.c.product_line.in_(list(premium_lines)) if premium_lines else literal(False)
@@ -93,7 +93,7 @@ def actuals(
 
     if repurchase_for is None or repurchase_for:
         scope = owners if repurchase_for is None else DEAL.c.owner_id.in_(repurchase_for)
-        _repurchase(connection, results, live=live, owners=scope, counted=counted, period=period)
+        _repurchase(connection, results, live=live, owners=scope, rule=rule, period=period)
     _activities(connection, results, workspace_id=workspace_id, period=period, member_ids=member_ids)
     _csat(connection, results, workspace_id=workspace_id, period=period, member_ids=member_ids)
     _training(
@@ -127,20 +127,21 @@ def _empty(required_courses: Collection[str]) -> Actuals:
     return values
 
 
-def _repurchase(connection, results, *, live, owners, counted, period) -> None:  # type: ignore[no-untyped-def]
+def _repurchase(connection, results, *, live, owners, rule, period) -> None:  # type: ignore[no-untyped-def]
     """Of the rep's customers who bought in the 12 months before the period, the share who bought in it.
 
     One range scan over the 12 months and the period: per (rep, customer), did they buy before, and
     did they buy during.
     """
     window_start = one_year_before(period.start)
+    counted = counted_on(rule)
     pairs = (
         select(
             DEAL.c.owner_id.label("owner_id"),
             func.max(case((counted < period.start, 1), else_=0)).label("before"),
             func.max(case((counted >= period.start, 1), else_=0)).label("during"),
         )
-        .where(live, owners, counted >= window_start, counted <= period.end)
+        .where(live, owners, counted_between(rule, window_start, period.end))
         .group_by(DEAL.c.owner_id, DEAL.c.customer_id)
         .subquery()
     )
@@ -213,11 +214,17 @@ def _training(connection, results, *, workspace_id, period, member_ids, required
 
 
 def paid_deals(
-    session: Session, *, workspace_id: int, member_id: int, period: Period, rule: Rule, premium_lines: Collection[str]
+    session: Session,
+    *,
+    workspace_id: int,
+    member_id: int,
+    period: Period,
+    rule: Rule | Counting,
+    premium_lines: Collection[str],
 ) -> list[tuple[int, Decimal, str | None, bool, bool]]:
     """(number, amount, product line, premium, first deal with the customer) of the member's deals
     counting in the period, in the order they counted — what the incentive plan pays on."""
-    counted = DEAL.c.signed_on if rule == "signed" else DEAL.c.paid_on
+    counted = counted_on(rule)
     first_deal = first_with_customer(DEAL)
     rows = session.connection().execute(
         select(DEAL.c.number, DEAL.c.amount_minor, DEAL.c.product_line, first_deal)
@@ -225,8 +232,7 @@ def paid_deals(
             DEAL.c.workspace_id == workspace_id,
             DEAL.c.owner_id == member_id,
             DEAL.c.voided_at.is_(None),
-            counted >= period.start,
-            counted <= period.end,
+            counted_between(rule, period.start, period.end),
         )
         .order_by(counted, DEAL.c.number)
     )
@@ -237,14 +243,13 @@ def paid_deals(
 
 
 def sources(
-    session: Session, *, workspace_id: int, member_id: int, period: Period, rule: Rule
+    session: Session, *, workspace_id: int, member_id: int, period: Period, rule: Rule | Counting
 ) -> dict[str, dict[str, int]]:
     """How many of the member's deals, activities, surveys and courses in the period came from each source."""
-    counted = DEAL.c.signed_on if rule == "signed" else DEAL.c.paid_on
     connection = session.connection()
     # (table, whose column, how many, date filters) per kind of figure
     kinds = {
-        "deals": (DEAL, DEAL.c.owner_id, func.count(), [counted >= period.start, counted <= period.end]),
+        "deals": (DEAL, DEAL.c.owner_id, func.count(), [counted_between(rule, period.start, period.end)]),
         "activities": (
             ACTIVITY,
             ACTIVITY.c.owner_id,

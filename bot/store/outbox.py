@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.store.common import insert_ignoring_conflict
+from bot.store.common import insert_ignoring_conflict, insert_many_ignoring_conflict
 from bot.store.tables import OutboxMessage, Workspace
 
 CLAIM_FOR = timedelta(minutes=2)
@@ -108,3 +108,24 @@ def finish(
     if retry_at is not None:
         message.not_before = retry_at
     session.add(message)
+
+
+def enqueue_many(
+    session: Session, *, workspace_id: int, kind: str, messages: list[tuple[str, str, dict[str, Any]]], now: datetime
+) -> int:
+    """Queue (key, channel, payload) messages in one statement, each once per key; how many were new."""
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            "key": key,
+            "kind": kind,
+            "channel": channel,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "not_before": now,
+            "created_at": now,
+        }
+        for key, channel, payload in messages
+    ]
+    return insert_many_ignoring_conflict(session, OutboxMessage, rows, ["workspace_id", "key"])

@@ -274,3 +274,23 @@ class TrainingCompletion(SQLModel, table=True):
     source: str = Field(max_length=16)
     recorded_by: str = Field(max_length=32)
     created_at: datetime
+
+
+class RuleVersion(SQLModel, table=True):
+    """A published change of the workspace's rules (counting rule, product lines), from a period on.
+
+    Version 0 is pacer.yml and has no row. Rows are never changed: a correction is a new version.
+    """
+
+    __tablename__ = "rule_version"
+    __table_args__ = (UniqueConstraint("workspace_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    version: int
+    effective_from: date = Field(description="first day of the period it takes effect in")
+    recognition: str = Field(max_length=8)
+    product_lines: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    set_by: str = Field(max_length=32)
+    source: str = Field(max_length=16)
+    created_at: datetime

@@ -7,7 +7,9 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 from bot.config import PacerConfig
 from bot.services.admin import CsatRecorded, MemberChanged, MemberSettings, TrainingRecorded
 from handlers.blocks.common import context, day, escape, mention, section
+from handlers.blocks.rules import lines_text
 from scoring.money import Money, format_amount
+from scoring.rules import RULE_WORDS, RuleSet
 
 MAX_MEMBER_LINES = 20  # per section: a section's text is limited to 3,000 characters
 MAX_MEMBER_SECTIONS = 30  # a message holds at most 50 blocks
@@ -19,11 +21,14 @@ COMMAND_HELP = (
     ("/scorecard", "/scorecard farmer", "the published rules of a profile: metrics, weights, caps, bands"),
     ("/goal", "/goal @dana revenue 120k", "managers set a rep's target for a metric and period"),
     ("/leaderboard", "/leaderboard revenue this-month", "your team's standings"),
+    ("/pacer", "/pacer rules", "the published counting rule and product lines, and changes scheduled"),
     ("/pacer", "/pacer help", "this help"),
 )
 
 ADMIN_HELP = (
     ("/pacer settings", "currency, counting rule, product lines, channels, profiles and every member's placement"),
+    ("/pacer counting paid", "deals count when paid (or `signed`) from next month; `now` or `from 2027-01` to choose"),
+    ("/pacer products add Cloud Suite premium", "add a product line; also `premium`, `standard`, `remove <name>`"),
     ("/pacer profile @dana farmer", "assign a profile"),
     ("/pacer manager @dana @morgan", "set a member's manager (`none` to clear)"),
     ("/pacer team @dana East", "set a member's team (`none` to clear)"),
@@ -120,8 +125,7 @@ def training_blocks(result: TrainingRecorded, *, required: list[str]) -> list[Bl
     return blocks
 
 
-def settings_blocks(config: PacerConfig, rows: list[MemberSettings]) -> list[Block]:
-    lines = ", ".join(f"{escape(p.name)}{' (premium)' if p.premium else ''}" for p in config.product_lines) or "none"
+def settings_blocks(config: PacerConfig, rules: RuleSet, rows: list[MemberSettings]) -> list[Block]:
     wins = (
         f"<#{config.wins.channel}>, deals of {format_amount(Money(config.wins.threshold, config.currency))} or more"
         if config.wins
@@ -137,15 +141,19 @@ def settings_blocks(config: PacerConfig, rows: list[MemberSettings]) -> list[Blo
     blocks: list[Block] = [
         HeaderBlock(text="Pacer settings"),
         section(
-            f"*Currency* {config.currency} · *deals count when* {config.recognition} · *time zone* {config.timezone}\n"
-            f"*Product lines* {lines}\n"
+            f"*Currency* {config.currency} · *deals count* {RULE_WORDS[rules.recognition]} · "
+            f"*time zone* {config.timezone}\n"
+            f"*Product lines* {lines_text(rules)} (rules version {rules.version}; `/pacer rules` for changes)\n"
             f"*Wins channel* {wins}\n"
             f"*Calendar* fiscal year starts in month {calendar.fiscal_year_start_month}; "
             f"weekend {', '.join(calendar.weekend) or 'none'}; holidays {holidays}\n"
             f"*Required courses* {courses}\n"
             f"*Profiles* {profiles}"
         ),
-        context("These come from pacer.yml; changing them needs an edit of the file and a restart."),
+        context(
+            "The counting rule and product lines change with `/pacer counting` and `/pacer products`; "
+            "everything else comes from pacer.yml (edit the file and restart)."
+        ),
         DividerBlock(),
     ]
     member_lines = [_member_line(row) for row in rows]

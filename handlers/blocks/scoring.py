@@ -109,7 +109,9 @@ def _sources_text(sources: dict[str, dict[str, int]]) -> str:
     return "Where the numbers come from — " + ("; ".join(parts) if parts else "nothing recorded in this period yet")
 
 
-def scorecard_blocks(profile: Profile, *, currency: str, rule: str, profiles: list[str]) -> list[Block]:
+def scorecard_blocks(
+    profile: Profile, *, currency: str, rule: str, profiles: list[str], upcoming: str | None = None
+) -> list[Block]:
     card, plan = profile.scorecard, profile.plan
     blocks: list[Block] = [
         HeaderBlock(text=f"Scorecard: {profile.name} ({_cadence(profile)})"[:150]),
@@ -137,6 +139,7 @@ def scorecard_blocks(profile: Profile, *, currency: str, rule: str, profiles: li
             "Score = Σ weight × attainment (actual ÷ target, capped). Bands: "
             + ", ".join(f"{band.name} ≥ {plain_number(band.minimum)} pts" for band in card.bands)
             + f". A deal counts when it is {rule}."
+            + (f" {upcoming}" if upcoming else "")
         )
     )
     plan_lines = [f"Commission {format_percent(plan.base_rate)} of revenue"]

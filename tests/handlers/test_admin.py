@@ -299,7 +299,7 @@ def test_settings_show_the_effective_configuration_and_every_members_placement(p
     pacer.command(ADMIN, "/pacer", f"profile {DANA} farmer")
 
     body = pacer.command(ADMIN, "/pacer", "settings").text
-    assert "*Currency* USD" in body and "*deals count when* signed" in body
+    assert "*Currency* USD" in body and "*deals count* when signed" in body
     assert "Core, Enterprise (premium)" in body
     assert f"<#{WINS_CHANNEL}>, deals of $50,000 or more" in body
     assert "weekend sat, sun" in body and "*Required courses* Premium Selling, Negotiation" in body
