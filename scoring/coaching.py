@@ -500,9 +500,7 @@ def _meetings_no_closes(s: Signals) -> bool:
 
 def _meetings_words(s: Signals) -> Wording:
     meetings, demos = s.activity("meeting"), s.activity("demo")
-    held = " and ".join(
-        _plural(count, kind) for kind, count in (("meeting", meetings), ("demo", demos)) if count or not demos
-    )
+    held = _plural(meetings, "meeting") + (f" and {_plural(demos, 'demo')}" if demos else "")
     closes = f"{_plural(s.deals, 'close')} {_this_period(s)}"
     return Wording(
         headline="Meetings are not turning into deals",
