@@ -143,7 +143,7 @@ class Signals:
     calendar: Calendar
     currency: str
     lines: tuple[MetricSignal, ...]
-    activities: Mapping[str, int] = field(default_factory=dict)
+    activities: Mapping[str, int] = field(default_factory=dict, hash=False)
     deals: int = 0
     new_customers: int = 0
     revenue: Decimal = Decimal(0)
@@ -551,7 +551,8 @@ def _deal_drought_words(s: Signals) -> Wording:
         headline="Time for a close",
         evidence=evidence,
         suggestion=(
-            "List your three most advanced opportunities and book a closing conversation with each before Friday."
+            "List your three most advanced opportunities and book a closing conversation with each "
+            "in the next five working days."
         ),
         manager_suggestion=(
             f"Coach {s.name} on closing: {gap[0].lower()}{gap[1:]}. Go through their three most advanced "
@@ -710,7 +711,9 @@ def _training_words(s: Signals) -> Wording:
     return Wording(
         headline="Training is incomplete",
         evidence=measured,
-        suggestion=f"Book time in your calendar this week for the {_plural(left, 'course')} still to do.",
+        suggestion=(
+            f"Book time in your calendar for the {_plural(left, 'course')} still to do, before {_day(s.period.end)}."
+        ),
         manager_suggestion=f"Make room in {s.name}'s week for training: {measured}.",
     )
 
@@ -761,8 +764,8 @@ def _fallback_words(s: Signals) -> Wording:
         headline="Plan today's most valuable conversations",
         evidence=f"{_standing(s, lead)}; {logged}",
         suggestion=(
-            "Before 10:00, list the three conversations most likely to move a deal forward today, and log each "
-            "one with /activity when it is done."
+            "Before your first call, list the three conversations most likely to move a deal forward today, "
+            "and log each one with /activity when it is done."
         ),
         manager_suggestion=f"Ask {s.name} which deal they most want help with this week ({_standing(s, lead)}).",
     )

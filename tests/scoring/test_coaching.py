@@ -381,7 +381,7 @@ def test_a_premium_share_without_revenue_is_not_prompted() -> None:
 def test_incomplete_training_fires_with_courses_done_and_working_days_left() -> None:
     p = prompt(signals("strategic", training="0.5", training_required=4), "strategic-training")
     assert p.evidence == "2 of 4 required training courses completed, 5 working days left in November 2026"
-    assert p.suggestion == "Book time in your calendar this week for the 2 courses still to do."
+    assert p.suggestion == "Book time in your calendar for the 2 courses still to do, before Monday 30 November."
 
 
 def test_complete_training_does_not_fire() -> None:
