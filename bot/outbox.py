@@ -119,14 +119,15 @@ class OutboxSender:
         claim_for: timedelta = CLAIM_FOR,
         reconcile_after: timedelta = RECONCILE_AFTER,
         batch: int = 50,
+        claim_margin: timedelta = CLAIM_MARGIN,
     ) -> None:
         if client.retry_handlers:
             raise ValueError("the outbox client must have retry_handlers=[]: the sender decides what is safe to retry")
         if per_minute < 1:
             raise ValueError(f"per_minute must be at least 1 message a minute per workspace, not {per_minute}")
         timeout = timedelta(seconds=client.timeout)
-        if claim_for <= timeout + CLAIM_MARGIN:
-            raise ValueError(f"claim_for ({claim_for}) must exceed the client timeout plus {CLAIM_MARGIN}")
+        if claim_for <= timeout + claim_margin:
+            raise ValueError(f"claim_for ({claim_for}) must exceed the client timeout plus {claim_margin}")
         self.db = db
         self.client = client
         self.clock = clock
@@ -134,7 +135,7 @@ class OutboxSender:
         self.claim_for = claim_for
         self.reconcile_after = reconcile_after
         self.batch = batch
-        self._post_by = timeout + CLAIM_MARGIN
+        self._post_by = timeout + claim_margin
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
