@@ -215,8 +215,13 @@ def _claim(
         values.update(attempted_at=now, attempts=OutboxMessage.attempts + 1)
     else:
         values.update(checks=OutboxMessage.checks + 1)
-    session.exec(update(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).values(**values))
-    return [message_id for message_id in ids if message_id is not None]
+    claimed = session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.status) == status)
+        .values(**values)
+        .returning(col(OutboxMessage.id))
+    )
+    return sorted(message_id for (message_id,) in claimed)
 
 
 def _claims(session: Session, ids: list[int], team_id: str, purpose: str, claimed_until: datetime) -> list[Claim]:

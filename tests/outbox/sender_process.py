@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--claim", type=float, default=3.0, help="claim length, seconds")
     parser.add_argument("--reconcile-after", type=float, default=0.5, help="seconds")
     parser.add_argument("--until-done", action="store_true")
+    parser.add_argument("--start-at", type=float, default=0.0, help="wall-clock epoch seconds to begin at")
     args = parser.parse_args()
 
     db = Database(args.database_url)
@@ -53,6 +54,7 @@ def main() -> None:
         reconcile_after=timedelta(seconds=args.reconcile_after),
         claim_margin=timedelta(seconds=0.5),
     )
+    time.sleep(max(0.0, args.start_at - time.time()))
     while True:
         report = sender.deliver_due()
         if report.handled:
