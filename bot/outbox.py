@@ -22,6 +22,7 @@ from __future__ import annotations
 import http.client
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -105,7 +106,9 @@ class OutboxSender:
     """Claims due messages in batches and posts them, pacing each workspace.
 
     `per_minute` is the budget per workspace shared by every sender on the database (default
-    `DEFAULT_PER_MINUTE`). The client must not retry on its own (`retry_handlers=[]`): a blind
+    `DEFAULT_PER_MINUTE`). Each workspace's messages are posted in order, one at a time; up to
+    `workers` workspaces are served at once (Slack answers in 100–300 ms, and one workspace's
+    budget is a few messages a second). The client must not retry on its own (`retry_handlers=[]`): a blind
     retry after a dropped connection is exactly the duplicate this class exists to prevent.
     """
 
@@ -120,6 +123,7 @@ class OutboxSender:
         reconcile_after: timedelta = RECONCILE_AFTER,
         batch: int = 50,
         claim_margin: timedelta = CLAIM_MARGIN,
+        workers: int = 4,
     ) -> None:
         if client.retry_handlers:
             raise ValueError("the outbox client must have retry_handlers=[]: the sender decides what is safe to retry")
@@ -135,7 +139,9 @@ class OutboxSender:
         self.claim_for = claim_for
         self.reconcile_after = reconcile_after
         self.batch = batch
+        self.workers = workers
         self._post_by = timeout + claim_margin
+        self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -187,23 +193,23 @@ class OutboxSender:
                 session, now=now, limit=limit or self.batch, per_minute=self.per_minute, claim_for=self.claim_for
             )
         report.unknown += expired.unknown
-        paused: dict[int, datetime] = {}
-        unposted: list[Claim] = []
         for claim in claims:
             if claim.purpose == "check":
                 self._record(claim, self._check(claim), report)
-            elif claim.workspace_id in paused or self.clock() + self._post_by > claim.claimed_until:
-                unposted.append(claim)
-            else:
-                outcome = self._post(claim)
-                if outcome.throttled_until is not None:
-                    paused[claim.workspace_id] = outcome.throttled_until
-                self._record(claim, outcome, report)
-        if unposted:
-            with self.db.transaction() as session:
-                for workspace_id in {c.workspace_id for c in unposted}:
-                    mine = [c for c in unposted if c.workspace_id == workspace_id]
-                    report.deferred += outbox.release(session, claims=mine, not_before=paused.get(workspace_id, now))
+        by_workspace: dict[int, list[Claim]] = {}
+        for claim in claims:
+            if claim.purpose == "post":
+                by_workspace.setdefault(claim.workspace_id, []).append(claim)
+        groups = list(by_workspace.values())
+        if len(groups) > 1 and self.workers > 1:
+            with ThreadPoolExecutor(
+                max_workers=min(self.workers, len(groups)), thread_name_prefix="pacer-outbox-post"
+            ) as pool:
+                for future in [pool.submit(self._post_in_order, group, now, report) for group in groups]:
+                    future.result()
+        else:
+            for group in groups:
+                self._post_in_order(group, now, report)
         if report.unknown:
             with self.db.reading() as session:
                 report.unknown_total = outbox.count_unknown(session)
@@ -214,6 +220,26 @@ class OutboxSender:
                 report.unknown_total,
             )
         return report
+
+    def _post_in_order(self, claims: list[Claim], now: datetime, report: DeliveryReport) -> None:
+        """Post one workspace's claimed messages one after another; after a 429, or when a claim
+        would run out before Slack could answer, give the rest back unposted."""
+        paused_until: datetime | None = None
+        rest: list[Claim] = []
+        for n, claim in enumerate(claims):
+            if self.clock() + self._post_by > claim.claimed_until:
+                rest = claims[n:]
+                break
+            outcome = self._post(claim)
+            self._record(claim, outcome, report)
+            if outcome.throttled_until is not None:
+                paused_until, rest = outcome.throttled_until, claims[n + 1 :]
+                break
+        if rest:
+            with self.db.transaction() as session:
+                released = outbox.release(session, claims=rest, not_before=paused_until or now)
+            with self._lock:
+                report.deferred += released
 
     def _record(self, claim: Claim, outcome: _Outcome, report: DeliveryReport) -> None:
         if outcome.status != "sent":
@@ -226,7 +252,8 @@ class OutboxSender:
                 outcome.error,
             )
             if outcome.error:
-                report.errors.append(outcome.error)
+                with self._lock:
+                    report.errors.append(outcome.error)
         with self.db.transaction() as session:
             recorded = outbox.finish(
                 session,
@@ -241,9 +268,10 @@ class OutboxSender:
                 conversation=outcome.conversation,
             )
         if recorded:
-            setattr(report, outcome.report_as, getattr(report, outcome.report_as) + 1)
-            if outcome.throttled_until is not None:
-                report.throttled += 1
+            with self._lock:
+                setattr(report, outcome.report_as, getattr(report, outcome.report_as) + 1)
+                if outcome.throttled_until is not None:
+                    report.throttled += 1
         else:
             logger.warning("outbox message=%s: claim expired before the outcome was recorded", claim.id)
 

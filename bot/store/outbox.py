@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, text, update
+from sqlalchemy import bindparam, func, text, update
 from sqlmodel import Session, col, select
 
 from bot.store.common import insert_ignoring_conflict
@@ -286,24 +287,49 @@ def finish(
 ) -> bool:
     """Record an outcome: `sent` (with ts), `failed`/`unknown` (with error), or back to `pending` /
     `reconcile` at `retry_at`. With `claimed_until`, only while that claim still holds (a sender
-    whose claim expired and was taken over records nothing). True when recorded."""
-    values: dict[str, Any] = {"status": status, "claimed_until": None, "error": error[:300] if error else None}
-    if ts is not None:
-        values["ts"] = ts
-    if status == "sent":
-        values["sent_at"] = now
-    if retry_at is not None:
-        values["not_before"] = retry_at
-    if throttled_until is not None:
-        values["throttled_until"] = throttled_until
-    if conversation is not None:
-        values["conversation"] = conversation
-    statement = update(OutboxMessage).where(col(OutboxMessage.id) == message_id)
-    if claimed_until is not None:
+    whose claim expired and was taken over records nothing). True when recorded.
+
+    One statement built once and bound per call: this runs once per message sent."""
+    result = session.connection().execute(
+        _finish_statement(guarded=claimed_until is not None),
+        {
+            "message_id": message_id,
+            "claimed": claimed_until,
+            "new_status": status,
+            "new_error": error[:300] if error else None,
+            "new_ts": ts,
+            "new_sent_at": now if status == "sent" else None,
+            "new_not_before": retry_at,
+            "new_throttled_until": throttled_until,
+            "new_conversation": conversation,
+        },
+    )
+    return int(result.rowcount) == 1
+
+
+@lru_cache(maxsize=2)
+def _finish_statement(*, guarded: bool) -> Any:
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    c = table.c
+    statement = update(table).where(c.id == bindparam("message_id"))
+    if guarded:
         statement = statement.where(
-            col(OutboxMessage.status).in_(("sending", "checking")), col(OutboxMessage.claimed_until) == claimed_until
+            c.status.in_(("sending", "checking")), c.claimed_until == bindparam("claimed", type_=c.claimed_until.type)
         )
-    return int(session.exec(statement.values(**values)).rowcount) == 1
+
+    def keep_unless_given(name: str) -> Any:
+        return func.coalesce(bindparam(f"new_{name}", type_=c[name].type), c[name])
+
+    return statement.values(
+        status=bindparam("new_status"),
+        claimed_until=None,
+        error=bindparam("new_error"),
+        ts=keep_unless_given("ts"),
+        sent_at=keep_unless_given("sent_at"),
+        not_before=keep_unless_given("not_before"),
+        throttled_until=keep_unless_given("throttled_until"),
+        conversation=keep_unless_given("conversation"),
+    )
 
 
 def release(session: Session, *, claims: list[Claim], not_before: datetime) -> int:
