@@ -22,10 +22,11 @@ from __future__ import annotations
 import http.client
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -35,6 +36,9 @@ from bot.clock import Clock
 from bot.store import outbox
 from bot.store.engine import Database
 from bot.store.outbox import CLAIM_FOR, DEFAULT_PER_MINUTE, Claim
+
+if TYPE_CHECKING:  # bot.jobs registers this module's job: import it only when needed
+    from bot.jobs.base import JobContext, JobResult
 
 logger = logging.getLogger(__name__)
 
@@ -380,6 +384,32 @@ class OutboxSender:
             if not messages or not cursor or not response.get("has_more"):
                 return None
         return None
+
+
+def outbox_client(client: WebClient, *, timeout: float = 10.0) -> WebClient:
+    """A client like `client` (token, URL) that never retries by itself, as the sender needs."""
+    return WebClient(token=client.token, base_url=client.base_url, timeout=int(timeout), retry_handlers=[])
+
+
+def deliver_job(ctx: JobContext) -> JobResult:
+    """outbox: send the queued Slack messages that are due, within each workspace's budget.
+
+    The clock starts at `ctx.now` (so `--at` decides what is due and when claims expire) and
+    moves on with real time while the job runs, so claims expire honestly during long runs.
+    """
+    from bot.jobs.base import JobResult
+
+    started = time.monotonic()
+    sender = OutboxSender(
+        db=ctx.db,
+        client=outbox_client(ctx.client),
+        clock=lambda: ctx.now + timedelta(seconds=time.monotonic() - started),
+    )
+    report = sender.run_until_idle()
+    counts = report.counts()
+    if report.unknown_total:
+        counts["unknown in all"] = report.unknown_total
+    return JobResult("outbox", counts)
 
 
 def _retry_after(exc: SlackApiError) -> int:

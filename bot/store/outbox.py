@@ -6,8 +6,8 @@ posting (`attempted_at`), over a sliding minute; a 429 stamps `throttled_until` 
 got it, and no row of that workspace is claimed before then.
 
 Claims on PostgreSQL: a transaction-scoped advisory lock per workspace serialises the "count the
-budget, then claim" step (a sender that finds it taken serves other workspaces), and the rows
-themselves are taken with `FOR UPDATE SKIP LOCKED`. SQLite has one writer at a time
+budget, then claim" step (held for the milliseconds of one claim), and the rows themselves are
+taken with `FOR UPDATE SKIP LOCKED`. SQLite has one writer at a time
 (`BEGIN IMMEDIATE`), which serialises the same step.
 """
 
@@ -30,9 +30,10 @@ PACING_WINDOW = timedelta(minutes=1)
 DEFAULT_PER_MINUTE = 180
 #: Ambiguous messages checked against the DM history per workspace and pass.
 CHECKS_PER_PASS = 10
-#: The first key of the two-integer PostgreSQL advisory lock taken while claiming for a workspace
-#: (the second is the workspace id). Two-integer keys never collide with single-bigint ones.
-ADVISORY_LOCK_CLASS = 0x0B0C
+#: Hashed (with the schema) into the first key of the two-integer PostgreSQL advisory lock taken
+#: while claiming for a workspace; the second is the workspace id. Two-integer keys never collide
+#: with single-bigint ones.
+ADVISORY_LOCK_NAME = "pacer.outbox:"
 
 #: Statuses a message can end in; everything else is still in flight.
 FINAL = ("sent", "failed", "unknown")
@@ -152,37 +153,39 @@ def claim_due(
 ) -> list[Claim]:
     """Claim due messages within each workspace's budget, plus ambiguous ones to check.
 
-    A workspace that is throttled (a 429's Retry-After has not passed), whose budget for the last
-    minute is spent, or (PostgreSQL) whose claim lock another sender holds right now, is left
-    for later; the others are served.
+    A workspace that is throttled (a 429's Retry-After has not passed) or whose budget for the
+    last minute is spent is left for later; the others are served.
     """
     postgres = session.connection().dialect.name == "postgresql"
     claimed_until = now + claim_for
     claims: list[Claim] = []
-    for workspace_id, team_id in session.exec(select(Workspace.id, Workspace.team_id).order_by(col(Workspace.id))):
+    workspaces = session.exec(select(Workspace.id, Workspace.team_id).order_by(col(Workspace.id))).all()
+    share = -(-limit // max(1, len(workspaces)))  # each workspace's fair part of this pass
+    for workspace_id, team_id in workspaces:
         assert workspace_id is not None
-        room = limit - len(claims)
+        room = min(share, limit - len(claims))
         if room <= 0:
             break
-        if postgres and not _try_lock_workspace(session, workspace_id):
-            continue
+        if postgres:
+            _lock_workspace(session, workspace_id)
         checks = _claim(session, workspace_id, "reconcile", "checking", min(room, CHECKS_PER_PASS), now, claimed_until)
         claims += _claims(session, checks, team_id, "check", claimed_until)
         if throttled_until(session, workspace_id=workspace_id, now=now) is not None:
             continue
         budget = per_minute - sent_in_window(session, workspace_id=workspace_id, now=now)
-        posts = _claim(
-            session, workspace_id, "pending", "sending", min(limit - len(claims), budget), now, claimed_until
-        )
+        posts = _claim(session, workspace_id, "pending", "sending", min(room - len(checks), budget), now, claimed_until)
         claims += _claims(session, posts, team_id, "post", claimed_until)
     return claims
 
 
-def _try_lock_workspace(session: Session, workspace_id: int) -> bool:
-    statement = text("SELECT pg_try_advisory_xact_lock(CAST(:lock AS integer), CAST(:workspace AS integer))")
-    return bool(
-        session.connection().execute(statement, {"lock": ADVISORY_LOCK_CLASS, "workspace": workspace_id}).scalar()
-    )
+def _lock_workspace(session: Session, workspace_id: int) -> None:
+    """Wait for (at most one other sender's few-millisecond claim on) this workspace's budget.
+
+    Senders take these locks in workspace order, so they cannot deadlock. The key names the
+    schema too, so databases in different schemas of one server (tests) never wait for each other.
+    """
+    statement = text("SELECT pg_advisory_xact_lock(hashtext(:name || current_schema()), CAST(:workspace AS integer))")
+    session.connection().execute(statement, {"name": ADVISORY_LOCK_NAME, "workspace": workspace_id})
 
 
 def _claim(
