@@ -20,7 +20,7 @@ def test_the_outbox_job_sends_what_is_due_at_its_clock_and_says_so(db, fake, que
 
     assert early.summary() == "outbox: nothing to do"
     assert result.summary() == "outbox: 2 sent"
-    assert posted_keys(fake) == {key: 1 for key in keys}
+    assert posted_keys(fake) == dict.fromkeys(keys, 1)
     assert statuses(db) == {"sent": 2}
 
 
