@@ -192,7 +192,7 @@ class OutboxSender:
         report = DeliveryReport()
         now = self.clock()
         with self.db.transaction() as session:
-            expired = outbox.expire_abandoned(session, now=now)
+            expired = outbox.expire_abandoned(session, now=now, check_after=self.reconcile_after)
             claims = outbox.claim_due(
                 session, now=now, limit=limit or self.batch, per_minute=self.per_minute, claim_for=self.claim_for
             )

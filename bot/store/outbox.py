@@ -104,12 +104,12 @@ def enqueue(
     )
 
 
-def expire_abandoned(session: Session, *, now: datetime) -> Expired:
+def expire_abandoned(session: Session, *, now: datetime, check_after: timedelta = timedelta(0)) -> Expired:
     """Claims that outlived their sender (a crash, a kill).
 
     A post claim is ambiguous — the sender may have posted before it died: a DM is looked up in
-    its history (status `reconcile`), a channel post becomes `unknown`. An abandoned history
-    check is simply checked again.
+    its history (status `reconcile`) `check_after` from now, once Slack has settled; a channel
+    post becomes `unknown`. An abandoned history check is simply checked again.
     """
     abandoned = session.exec(
         select(OutboxMessage.id, OutboxMessage.channel).where(
@@ -125,7 +125,7 @@ def expire_abandoned(session: Session, *, now: datetime) -> Expired:
             .values(
                 status="reconcile",
                 claimed_until=None,
-                not_before=now,
+                not_before=now + check_after,
                 error="the sender stopped mid-send: checking whether Slack posted it",
             )
         )

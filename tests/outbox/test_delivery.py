@@ -199,8 +199,12 @@ def test_a_claim_abandoned_before_posting_is_checked_and_sent_once(db, fake, que
     assert pacer.run_until_idle().handled == 0  # still claimed
 
     clock.advance(minutes=2)
-    settle(pacer, clock)
+    assert pacer.run_until_idle().handled == 0  # claim expired: wait for Slack to settle, then look
+    assert rows(db)[key].status == "reconcile" and fake.calls("conversations.history") == []
+    clock.advance(seconds=31)
+    report = pacer.run_until_idle()
 
+    assert (report.resent, report.sent) == (1, 1)
     assert posted_keys(fake) == {key: 1}
     assert rows(db)[key].status == "sent"
 
