@@ -629,8 +629,9 @@ class FakeSlack:
         if args.get("team_id"):
             return str(args["team_id"])
         channel = str(args.get("channel") or args.get("users") or "")
-        user_id = next((u for u, dm in self._dms.items() if dm == channel), channel)
-        user = self._users.get(user_id)
+        user = self._users.get(channel)
+        if user is None and channel.startswith("D"):
+            user = self._users.get(next((u for u, dm in self._dms.items() if dm == channel), ""))
         return user.team_id if user is not None else self.team_id
 
     def _record(self, call: Call) -> None:

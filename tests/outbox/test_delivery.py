@@ -299,3 +299,17 @@ def test_a_sender_whose_claim_would_run_out_gives_the_rest_back_unposted(db, fak
 def test_a_client_that_retries_on_its_own_is_refused(db, fake, clock):
     with pytest.raises(ValueError, match="retry_handlers"):
         OutboxSender(db=db, client=WebClient(token=fake.token, base_url=fake.url), clock=clock)
+
+
+def test_a_429_seen_by_one_sender_holds_back_every_sender_of_that_workspace(db, fake, queue, sender, clock):
+    t1 = queue("T1", 4)
+    fake.fail("chat.postMessage", status=429, retry_after=20)
+    first, second = sender(batch=1), sender()
+
+    assert first.deliver_due().throttled == 1
+    assert second.run_until_idle().handled == 0  # the pause is in the database, not in the first sender
+    assert len(fake.calls("chat.postMessage")) == 1
+    clock.advance(seconds=21)
+
+    assert second.run_until_idle().sent == 4
+    assert posted_keys(fake) == dict.fromkeys(t1, 1)
