@@ -301,7 +301,7 @@ def test_a_client_that_retries_on_its_own_is_refused(db, fake, clock):
         OutboxSender(db=db, client=WebClient(token=fake.token, base_url=fake.url), clock=clock)
 
 
-def test_a_429_seen_by_one_sender_holds_back_every_sender_of_that_workspace(db, fake, queue, sender, clock):
+def test_a_429_seen_by_one_sender_holds_back_every_sender_of_that_workspace(fake, queue, sender, clock):
     t1 = queue("T1", 4)
     fake.fail("chat.postMessage", status=429, retry_after=20)
     first, second = sender(batch=1), sender()
