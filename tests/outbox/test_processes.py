@@ -90,8 +90,8 @@ def test_a_sender_killed_at_an_arbitrary_moment_and_restarted_sends_every_messag
 def test_two_sender_processes_at_once_never_post_one_message_twice(db, database_url, fake, queue, clock):
     clock.now = datetime.now(UTC)
     keys = queue("T1", 30) + queue("T2", 30)
-    fake.fail("chat.postMessage", hang=0.05, times=len(keys))  # 3 s of posting between them
-    start_at = str(time.time() + 4)  # both past their imports, then off at once
+    fake.fail("chat.postMessage", hang=0.08, times=len(keys))  # 5 s of posting between them
+    start_at = str(time.time() + 6)  # both past their imports (slow on a busy machine), then off at once
 
     senders = [start_sender(database_url, fake, "--batch", "3", "--until-done", "--start-at", start_at) for _ in "ab"]
     outputs = [finish(sender) for sender in senders]
