@@ -13,7 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 
 # Each scope the bot asks for, and why. Adding one without a reason here fails the test.
-NEEDED_SCOPES = {"commands", "chat:write", "users:read"}
+NEEDED_SCOPES = {
+    "commands",
+    "chat:write",
+    "users:read",
+    "im:history",  # bot/outbox.py: an ambiguous DM is looked up in the DM's history, never blindly resent
+    "im:write",  # bot/outbox.py: conversations.open finds that DM's channel id
+}
 EVENT_SCOPES = {"user_change": "users:read", "app_home_opened": None}
 
 
@@ -78,3 +84,27 @@ def test_listeners_are_registered_only_through_the_ids_the_manifest_is_checked_a
     events = {f"ids.{name}" for name in dir(ids) if getattr(ids, name) in ids.EVENTS and name != "EVENTS"}
     assert sorted(arg for kind, arg in registrations if kind == "command") == sorted(commands)
     assert sorted(arg for kind, arg in registrations if kind == "event") == sorted(events)
+
+
+# The scope each Web API method the outbox sender calls needs, for the DMs it posts and checks.
+OUTBOX_METHOD_SCOPES = {
+    "chat_postMessage": "chat:write",
+    "conversations_history": "im:history",
+    "conversations_open": "im:write",
+}
+
+
+def test_every_web_api_method_the_outbox_calls_has_its_scope_declared():
+    source = (ROOT / "bot" / "outbox.py").read_text()
+    called = {
+        node.attr
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "client"
+        and isinstance(node.value.value, ast.Name)
+        and node.value.value.id == "self"
+        and node.attr not in ("timeout", "retry_handlers")
+    }
+    assert called == set(OUTBOX_METHOD_SCOPES)
+    assert set(OUTBOX_METHOD_SCOPES.values()) <= set(MANIFEST["oauth_config"]["scopes"]["bot"])

@@ -1,17 +1,76 @@
-"""The outbox table: messages owed to Slack, claimed by one sender at a time."""
+"""The outbox table: messages owed to Slack, claimed by one sender at a time, paced per workspace.
+
+Pacing lives here, in the database, so every sender of every process shares one budget per
+workspace: a message counts against its workspace's budget from the moment it is claimed for
+posting (`attempted_at`), over a sliding minute; a 429 stamps `throttled_until` on the row that
+got it, and no row of that workspace is claimed before then.
+
+Claims on PostgreSQL: a transaction-scoped advisory lock per workspace serialises the "count the
+budget, then claim" step (held for the milliseconds of one claim), and the rows themselves are
+taken with `FOR UPDATE SKIP LOCKED`. SQLite has one writer at a time
+(`BEGIN IMMEDIATE`), which serialises the same step.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, func, text, update
 from sqlmodel import Session, col, select
 
 from bot.store.common import insert_ignoring_conflict, insert_many_ignoring_conflict
 from bot.store.tables import OutboxMessage, Workspace
 
 CLAIM_FOR = timedelta(minutes=2)
+PACING_WINDOW = timedelta(minutes=1)
+#: Slack allows chat.postMessage "several hundred per minute" per workspace; stay well inside.
+DEFAULT_PER_MINUTE = 180
+#: Ambiguous messages checked against the DM history per workspace and pass.
+CHECKS_PER_PASS = 10
+#: Hashed (with the schema) into the first key of the two-integer PostgreSQL advisory lock taken
+#: while claiming for a workspace; the second is the workspace id. Two-integer keys never collide
+#: with single-bigint ones.
+ADVISORY_LOCK_NAME = "pacer.outbox:"
+
+#: Statuses a message can end in; everything else is still in flight.
+FINAL = ("sent", "failed", "unknown")
+
+
+def can_reconcile(channel: str) -> bool:
+    """Messages to a user (posted to the DM) can be looked up in the DM's history afterwards.
+
+    Channel posts cannot: reading a channel's history needs channels:history, which lets the bot
+    read every message of every channel it is in — too much to ask for a rare ambiguity.
+    """
+    return channel[:1] in ("U", "W", "D")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claimed row: `purpose` is "post" (send it) or "check" (look for it in the DM history)."""
+
+    id: int
+    workspace_id: int
+    team_id: str
+    key: str
+    kind: str
+    channel: str
+    payload: dict[str, Any]
+    attempts: int
+    checks: int
+    created_at: datetime
+    conversation: str | None
+    claimed_until: datetime
+    purpose: str
+
+
+@dataclass(frozen=True)
+class Expired:
+    reconcile: int = 0
+    unknown: int = 0
 
 
 def enqueue(
@@ -37,6 +96,7 @@ def enqueue(
             "payload": payload,
             "status": "pending",
             "attempts": 0,
+            "checks": 0,
             "not_before": not_before or now,
             "created_at": now,
         },
@@ -44,45 +104,175 @@ def enqueue(
     )
 
 
-def claim_due(session: Session, *, now: datetime, limit: int = 50) -> list[tuple[OutboxMessage, str]]:
-    """Claim due pending messages, each for one sender, with their workspaces' team ids."""
-    due = session.exec(
-        select(OutboxMessage.id)
-        .where(col(OutboxMessage.status) == "pending", col(OutboxMessage.not_before) <= now)
-        .order_by(col(OutboxMessage.id))
-        .limit(limit)
-    ).all()
-    claimed = []
-    for message_id in due:
-        result = session.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == "pending")
-            .values(status="sending", claimed_until=now + CLAIM_FOR, attempts=OutboxMessage.attempts + 1)
-        )
-        if result.rowcount == 1:
-            claimed.append(message_id)
-    if not claimed:
-        return []
-    rows = session.exec(
-        select(OutboxMessage, Workspace.team_id)
-        .join(Workspace)
-        .where(col(OutboxMessage.id).in_(claimed))
-        .order_by(col(OutboxMessage.id))
-    )
-    return [(message, team_id) for message, team_id in rows]
+def expire_abandoned(session: Session, *, now: datetime, check_after: timedelta = timedelta(0)) -> Expired:
+    """Claims that outlived their sender (a crash, a kill).
 
-
-def expire_abandoned(session: Session, *, now: datetime) -> int:
-    """A claim that outlived its sender (a crash mid-send) is ambiguous: Slack may have posted it.
-
-    Such messages become `unknown` and are reported, never resent blindly.
+    A post claim is ambiguous — the sender may have posted before it died: a DM is looked up in
+    its history (status `reconcile`) `check_after` from now, once Slack has settled; a channel
+    post becomes `unknown`. An abandoned history check is simply checked again.
     """
-    result = session.exec(
+    abandoned = session.exec(
+        select(OutboxMessage.id, OutboxMessage.channel).where(
+            col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_until) < now
+        )
+    ).all()
+    to_check = [message_id for message_id, channel in abandoned if can_reconcile(channel)]
+    lost = [message_id for message_id, channel in abandoned if not can_reconcile(channel)]
+    if to_check:
+        session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(to_check), col(OutboxMessage.status) == "sending")
+            .values(
+                status="reconcile",
+                claimed_until=None,
+                not_before=now + check_after,
+                error="the sender stopped mid-send: checking whether Slack posted it",
+            )
+        )
+    if lost:
+        session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(lost), col(OutboxMessage.status) == "sending")
+            .values(status="unknown", claimed_until=None, error="the sender stopped mid-send: Slack may have posted it")
+        )
+    session.exec(
         update(OutboxMessage)
-        .where(col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_until) < now)
-        .values(status="unknown", claimed_until=None, error="the sender stopped mid-send: Slack may have posted it")
+        .where(col(OutboxMessage.status) == "checking", col(OutboxMessage.claimed_until) < now)
+        .values(status="reconcile", claimed_until=None, not_before=now)
     )
-    return int(result.rowcount)
+    return Expired(reconcile=len(to_check), unknown=len(lost))
+
+
+def claim_due(
+    session: Session,
+    *,
+    now: datetime,
+    limit: int = 50,
+    per_minute: int = DEFAULT_PER_MINUTE,
+    claim_for: timedelta = CLAIM_FOR,
+) -> list[Claim]:
+    """Claim due messages within each workspace's budget, plus ambiguous ones to check.
+
+    A workspace that is throttled (a 429's Retry-After has not passed) or whose budget for the
+    last minute is spent is left for later; the others are served.
+    """
+    postgres = session.connection().dialect.name == "postgresql"
+    claimed_until = now + claim_for
+    claims: list[Claim] = []
+    workspaces = session.exec(select(Workspace.id, Workspace.team_id).order_by(col(Workspace.id))).all()
+    share = -(-limit // max(1, len(workspaces)))  # each workspace's fair part of this pass
+    for workspace_id, team_id in workspaces:
+        assert workspace_id is not None
+        room = min(share, limit - len(claims))
+        if room <= 0:
+            break
+        if postgres:
+            _lock_workspace(session, workspace_id)
+        checks = _claim(session, workspace_id, "reconcile", "checking", min(room, CHECKS_PER_PASS), now, claimed_until)
+        claims += _claims(session, checks, team_id, "check", claimed_until)
+        if throttled_until(session, workspace_id=workspace_id, now=now) is not None:
+            continue
+        budget = per_minute - sent_in_window(session, workspace_id=workspace_id, now=now)
+        posts = _claim(session, workspace_id, "pending", "sending", min(room - len(checks), budget), now, claimed_until)
+        claims += _claims(session, posts, team_id, "post", claimed_until)
+    return claims
+
+
+def _lock_workspace(session: Session, workspace_id: int) -> None:
+    """Wait for (at most one other sender's few-millisecond claim on) this workspace's budget.
+
+    Senders take these locks in workspace order, so they cannot deadlock. The key names the
+    schema too, so databases in different schemas of one server (tests) never wait for each other.
+    """
+    statement = text("SELECT pg_advisory_xact_lock(hashtext(:name || current_schema()), CAST(:workspace AS integer))")
+    session.connection().execute(statement, {"name": ADVISORY_LOCK_NAME, "workspace": workspace_id})
+
+
+def _claim(
+    session: Session,
+    workspace_id: int,
+    status: str,
+    claimed_status: str,
+    count: int,
+    now: datetime,
+    claimed_until: datetime,
+) -> list[int]:
+    if count <= 0:
+        return []
+    ids = list(
+        session.exec(
+            select(OutboxMessage.id)
+            .where(
+                col(OutboxMessage.workspace_id) == workspace_id,
+                col(OutboxMessage.status) == status,
+                col(OutboxMessage.not_before) <= now,
+            )
+            .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
+            .limit(count)
+            .with_for_update(skip_locked=True)
+        ).all()
+    )
+    if not ids:
+        return []
+    values: dict[str, Any] = {"status": claimed_status, "claimed_until": claimed_until}
+    if claimed_status == "sending":
+        values.update(attempted_at=now, attempts=OutboxMessage.attempts + 1)
+    else:
+        values.update(checks=OutboxMessage.checks + 1)
+    claimed = session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.status) == status)
+        .values(**values)
+        .returning(col(OutboxMessage.id))
+    )
+    return sorted(message_id for (message_id,) in claimed)
+
+
+def _claims(session: Session, ids: list[int], team_id: str, purpose: str, claimed_until: datetime) -> list[Claim]:
+    if not ids:
+        return []
+    rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).order_by(col(OutboxMessage.id)))
+    return [
+        Claim(
+            id=m.id or 0,
+            workspace_id=m.workspace_id,
+            team_id=team_id,
+            key=m.key,
+            kind=m.kind,
+            channel=m.channel,
+            payload=dict(m.payload),
+            attempts=m.attempts,
+            checks=m.checks,
+            created_at=m.created_at,
+            conversation=m.conversation,
+            claimed_until=claimed_until,
+            purpose=purpose,
+        )
+        for m in rows
+    ]
+
+
+def sent_in_window(session: Session, *, workspace_id: int, now: datetime) -> int:
+    """Messages of the workspace claimed for posting in the last minute: its budget used."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                col(OutboxMessage.workspace_id) == workspace_id,
+                col(OutboxMessage.attempted_at) > now - PACING_WINDOW,
+            )
+        ).one()
+    )
+
+
+def throttled_until(session: Session, *, workspace_id: int, now: datetime) -> datetime | None:
+    """When Slack last asked this workspace to wait (429 Retry-After), if that is still ahead."""
+    return session.exec(
+        select(func.max(OutboxMessage.throttled_until)).where(
+            col(OutboxMessage.workspace_id) == workspace_id, col(OutboxMessage.throttled_until) > now
+        )
+    ).one()
 
 
 def finish(
@@ -91,23 +281,96 @@ def finish(
     message_id: int,
     status: str,
     now: datetime,
+    claimed_until: datetime | None = None,
     ts: str | None = None,
     error: str | None = None,
     retry_at: datetime | None = None,
-) -> None:
-    """Record the outcome: `sent` (with ts), `failed`/`unknown` (with error), or back to `pending` at retry_at."""
-    message = session.get(OutboxMessage, message_id)
-    if message is None:
-        return
-    message.status = status
-    message.claimed_until = None
-    message.ts = ts
-    message.error = error[:300] if error else None
-    if status == "sent":
-        message.sent_at = now
-    if retry_at is not None:
-        message.not_before = retry_at
-    session.add(message)
+    throttled_until: datetime | None = None,
+    conversation: str | None = None,
+) -> bool:
+    """Record an outcome: `sent` (with ts), `failed`/`unknown` (with error), or back to `pending` /
+    `reconcile` at `retry_at`. With `claimed_until`, only while that claim still holds (a sender
+    whose claim expired and was taken over records nothing). True when recorded.
+
+    One statement built once and bound per call: this runs once per message sent."""
+    result = session.connection().execute(
+        _finish_statement(guarded=claimed_until is not None),
+        {
+            "message_id": message_id,
+            "claimed": claimed_until,
+            "new_status": status,
+            "new_error": error[:300] if error else None,
+            "new_ts": ts,
+            "new_sent_at": now if status == "sent" else None,
+            "new_not_before": retry_at,
+            "new_throttled_until": throttled_until,
+            "new_conversation": conversation,
+        },
+    )
+    return int(result.rowcount) == 1
+
+
+@lru_cache(maxsize=2)
+def _finish_statement(*, guarded: bool) -> Any:
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    c = table.c
+    statement = update(table).where(c.id == bindparam("message_id"))
+    if guarded:
+        statement = statement.where(
+            c.status.in_(("sending", "checking")), c.claimed_until == bindparam("claimed", type_=c.claimed_until.type)
+        )
+
+    def keep_unless_given(name: str) -> Any:
+        return func.coalesce(bindparam(f"new_{name}", type_=c[name].type), c[name])
+
+    return statement.values(
+        status=bindparam("new_status"),
+        claimed_until=None,
+        error=bindparam("new_error"),
+        ts=keep_unless_given("ts"),
+        sent_at=keep_unless_given("sent_at"),
+        not_before=keep_unless_given("not_before"),
+        throttled_until=keep_unless_given("throttled_until"),
+        conversation=keep_unless_given("conversation"),
+    )
+
+
+def release(session: Session, *, claims: list[Claim], not_before: datetime) -> int:
+    """Give back claimed rows that were not posted (their workspace got a 429, or the claim would
+    run out before they could be): pending again, the attempt and its budget share returned."""
+    released = 0
+    for claim in claims:
+        result = session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == claim.id,
+                col(OutboxMessage.status) == "sending",
+                col(OutboxMessage.claimed_until) == claim.claimed_until,
+            )
+            .values(
+                status="pending",
+                claimed_until=None,
+                not_before=not_before,
+                attempted_at=None,
+                attempts=OutboxMessage.attempts - 1,
+            )
+        )
+        released += int(result.rowcount)
+    return released
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Messages per status, for operators (`unknown` ones need a human to look)."""
+    rows = session.exec(select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status)))
+    return {status: int(count) for status, count in rows}
+
+
+def count_unknown(session: Session) -> int:
+    return int(
+        session.exec(
+            select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.status) == "unknown")
+        ).one()
+    )
 
 
 def enqueue_many(
@@ -123,6 +386,7 @@ def enqueue_many(
             "payload": payload,
             "status": "pending",
             "attempts": 0,
+            "checks": 0,
             "not_before": now,
             "created_at": now,
         }

@@ -195,12 +195,20 @@ class PendingAction(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """A message Pacer owes Slack. Written in the same transaction as its cause; sent after."""
+    """A message Pacer owes Slack. Written in the same transaction as its cause; sent after.
+
+    status: pending → sending → sent | failed | unknown, or back to pending (429, connection
+    failed before Slack had the request), or reconcile (Slack may have posted it) → checking →
+    sent (found in the DM's history) | pending (not found: safe to send) | unknown.
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (
         UniqueConstraint("workspace_id", "key"),
         Index("ix_outbox_due", "status", "not_before"),
+        Index("ix_outbox_workspace_due", "workspace_id", "status", "not_before"),
+        Index("ix_outbox_workspace_attempted", "workspace_id", "attempted_at"),
+        Index("ix_outbox_workspace_throttled", "workspace_id", "throttled_until"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -217,6 +225,10 @@ class OutboxMessage(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=300)
     created_at: datetime
     sent_at: datetime | None = None
+    attempted_at: datetime | None = Field(default=None, description="last claim to post: the pacing window")
+    throttled_until: datetime | None = Field(default=None, description="a 429 here pauses the whole workspace")
+    conversation: str | None = Field(default=None, max_length=32, description="the DM channel Slack posted to")
+    checks: int = Field(default=0, description="history look-ups made to reconcile an ambiguous send")
 
 
 class Goal(SQLModel, table=True):

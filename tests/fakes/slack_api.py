@@ -10,6 +10,12 @@ Start one, point a real ``slack_sdk.WebClient`` at it and assert on what the app
 Standard library only: a ``ThreadingHTTPServer`` on 127.0.0.1 (ephemeral port) served
 from a daemon thread.
 
+Posted messages are kept per conversation (posting to a user id posts to the DM with that
+user) and answered by ``conversations.history``, metadata included with
+``include_all_metadata``. :meth:`FakeSlack.rate_limit` makes a method enforce a per-workspace
+limit per minute, answering 429 with ``Retry-After`` like Slack; the workspace of a request is
+its ``team_id`` argument, else the team of the user (or DM) it posts to, else the fake's own.
+
 * ``POST /api/<method>``: Slack Web API methods. Bodies may be form-encoded or JSON;
   JSON-typed arguments (``blocks``, ``view``, ...) sent as JSON strings are decoded, so
   ``args["blocks"]`` is always a list of dicts. Form values otherwise stay strings
@@ -26,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import math
 import socket
 import sys
 import threading
@@ -34,7 +41,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -130,6 +137,8 @@ class _Failure:
     retry_after: int | None = None
     reset: bool = False
     hang: float | None = None
+    applied: bool = False  # handle the request for real, then fail (Slack did it but said otherwise)
+    passthrough: bool = False  # no failure: let this request through (see ``fail(after=...)``)
 
     @property
     def outcome(self) -> str:
@@ -278,6 +287,7 @@ class FakeSlack:
         bot_user_id: str = "U0PACER",
         bot_name: str = "pacer",
         app_id: str = "A1",
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.token = token
         self.team_id = team_id
@@ -286,6 +296,8 @@ class FakeSlack:
         self.bot_user_id = bot_user_id
         self.bot_name = bot_name
         self.app_id = app_id
+        #: The time rate limits are measured in (a test's fixed clock); the wall clock by default.
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         #: Exceptions raised inside the fake itself (answered as HTTP 500).
         self.errors: list[BaseException] = []
 
@@ -294,6 +306,9 @@ class FakeSlack:
         self._failures: dict[str, deque[_Failure]] = {}
         self._users: dict[str, _User] = {}
         self._custom: dict[str, MethodHandler] = {}
+        self._history: dict[str, list[dict[str, Any]]] = {}
+        self._limits: dict[str, int] = {}
+        self._windows: dict[tuple[str, str, int], int] = {}
         self._dms: dict[str, str] = {}
         self._views: dict[str, dict[str, Any]] = {}
         self._reactions: set[tuple[str, str, str]] = set()
@@ -316,6 +331,7 @@ class FakeSlack:
             "views.publish": self._views_publish,
             "conversations.open": self._conversations_open,
             "reactions.add": self._reactions_add,
+            "conversations.history": self._conversations_history,
         }
         self.add_user(bot_user_id, name=bot_name, real_name=bot_name, is_bot=True, tz="America/Los_Angeles")
 
@@ -415,6 +431,16 @@ class FakeSlack:
         with self._cond:
             self._custom[method] = handler
 
+    def rate_limit(self, method: str, per_minute: int | None) -> None:
+        """Let each workspace call ``method`` at most ``per_minute`` times per clock minute
+        (fixed windows); beyond that answer HTTP 429 with ``Retry-After`` = the seconds to the
+        next minute. ``None`` lifts the limit. Refused calls do not count."""
+        with self._cond:
+            if per_minute is None:
+                self._limits.pop(method, None)
+            else:
+                self._limits[method] = per_minute
+
     def fail(
         self,
         method: str,
@@ -425,6 +451,8 @@ class FakeSlack:
         retry_after: int | None = None,
         reset: bool = False,
         hang: float | None = None,
+        applied: bool = False,
+        after: int = 0,
     ) -> None:
         """Script the next ``times`` requests to ``method`` to fail; queued in order per method.
 
@@ -437,6 +465,9 @@ class FakeSlack:
         * ``hang=seconds``: sleep before answering normally (client read timeouts).
 
         ``method`` may be ``"response_url"`` to fail posts to any response URL.
+        ``applied=True`` handles the request for real first (a message is posted) and then
+        answers with the status or resets: Slack did it, the client cannot know. (``hang`` is
+        always applied.) ``after=n`` lets the next ``n`` requests through first.
         """
         if times < 1:
             raise ValueError("times must be >= 1")
@@ -446,9 +477,11 @@ class FakeSlack:
             status = 429
         if status == 429 and retry_after is None:
             retry_after = 1
-        failure = _Failure(status=status, error=error, retry_after=retry_after, reset=reset, hang=hang)
+        failure = _Failure(status=status, error=error, retry_after=retry_after, reset=reset, hang=hang, applied=applied)
         with self._cond:
-            self._failures.setdefault(method, deque()).extend([failure] * times)
+            queue = self._failures.setdefault(method, deque())
+            queue.extend([_Failure(passthrough=True)] * after)
+            queue.extend([failure] * times)
 
     def pending_failures(self, method: str | None = None) -> int:
         """How many scripted failures have not been consumed yet."""
@@ -486,6 +519,17 @@ class FakeSlack:
                 )
             return [c for c in self._calls if c.method == method]
 
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Messages posted to ``channel`` (a channel, a DM id or a user id), oldest first."""
+        with self._cond:
+            return [dict(m) for m in self._history.get(self._resolve_channel(channel), [])]
+
+    def posted(self) -> list[dict[str, Any]]:
+        """Every message posted anywhere, oldest first, each with its ``channel``."""
+        with self._cond:
+            found = [{**m, "channel": c} for c, messages in self._history.items() for m in messages]
+        return sorted(found, key=lambda m: m["ts"])
+
     def dm_channel(self, user_id: str) -> str:
         """The DM channel id ``conversations.open`` (and posting to a user id) gives for ``user_id``."""
         with self._cond:
@@ -519,6 +563,16 @@ class FakeSlack:
         with self._cond:
             queue = self._failures.get(method)
             failure = queue.popleft() if queue else None
+        if failure is not None and failure.passthrough:
+            failure = None
+        if failure is None:
+            limited = self._rate_limited(method, args)
+            if limited is not None:
+                self._record(Call(method, args, headers, arrived, "429", limited.parsed))
+                self._send(handler, limited)
+                return
+        if failure is not None and failure.applied and kind == "api":
+            self._reply(kind, method, args, headers)
 
         if failure is not None and failure.reset:
             self._record(Call(method, args, headers, arrived, "reset", None))
@@ -542,6 +596,9 @@ class FakeSlack:
         self._record(Call(method, args, headers, arrived, outcome, reply.parsed))
         if failure is not None and failure.hang is not None:
             self._stopping.wait(failure.hang)
+        self._send(handler, reply)
+
+    def _send(self, handler: _Handler, reply: _Reply) -> None:
         try:
             handler.send_response(reply.status)
             for name, value in reply.headers.items():
@@ -552,6 +609,30 @@ class FakeSlack:
             handler.wfile.write(reply.body)
         except (ConnectionError, TimeoutError):
             handler.close_connection = True  # client gave up (e.g. after hang=)
+
+    def _rate_limited(self, method: str, args: dict[str, Any]) -> _Reply | None:
+        with self._cond:
+            limit = self._limits.get(method)
+            if limit is None:
+                return None
+            now = self.clock().timestamp()
+            window = int(now // 60)
+            key = (method, self._team_of(args), window)
+            if self._windows.get(key, 0) < limit:
+                self._windows[key] = self._windows.get(key, 0) + 1
+                return None
+        retry_after = max(1, math.ceil((window + 1) * 60 - now))
+        return _json_reply({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(retry_after)})
+
+    def _team_of(self, args: dict[str, Any]) -> str:
+        """The workspace a request counts against (hold self._cond)."""
+        if args.get("team_id"):
+            return str(args["team_id"])
+        channel = str(args.get("channel") or args.get("users") or "")
+        user = self._users.get(channel)
+        if user is None and channel.startswith("D"):
+            user = self._users.get(next((u for u, dm in self._dms.items() if dm == channel), ""))
+        return user.team_id if user is not None else self.team_id
 
     def _record(self, call: Call) -> None:
         with self._cond:
@@ -770,7 +851,9 @@ class FakeSlack:
             return _err("no_text")
         ts = self._next_ts()
         channel = self._resolve_channel(str(args["channel"]))
-        return {"ok": True, "channel": channel, "ts": ts, "message": self._message(args, ts)}
+        message = self._message(args, ts)
+        self._history.setdefault(channel, []).append(message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
     def _chat_post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel"):
@@ -873,6 +956,36 @@ class FakeSlack:
         if already_open:
             payload.update(no_op=True, already_open=True)
         return payload
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        if not channel:
+            return _err("invalid_arguments", "channel")
+        if channel not in self._history and channel not in self._dms.values():
+            return _err("channel_not_found")
+        inclusive = _truthy(args.get("inclusive"))
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or "inf")
+
+        def within(message: dict[str, Any]) -> bool:
+            ts = float(message["ts"])
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        newest_first = [m for m in reversed(self._history.get(channel, [])) if within(m)]
+        start = int(str(args.get("cursor") or "0").removeprefix("page:") or 0)
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        page = newest_first[start : start + limit]
+        if not _truthy(args.get("include_all_metadata")):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        has_more = start + limit < len(newest_first)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": has_more,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": f"page:{start + limit}" if has_more else ""},
+        }
 
     def _reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel"):

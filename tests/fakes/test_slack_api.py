@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from urllib.error import URLError
 
 import pytest
@@ -285,3 +286,84 @@ def test_calls_filter_copy_and_clear(fake: FakeSlack, client: WebClient) -> None
 def test_fail_rejects_ambiguous_modes(fake: FakeSlack) -> None:
     with pytest.raises(ValueError):
         fake.fail("chat.postMessage", reset=True, hang=1)
+
+
+METADATA = {"event_type": "pacer_outbox", "event_payload": {"key": "nudge:U1:2026-11-24"}}
+
+
+def test_history_returns_a_dms_messages_newest_first_with_metadata_only_on_request(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    fake.add_user("U1")
+    first = client.chat_postMessage(channel="U1", text="one", metadata=METADATA)
+    second = client.chat_postMessage(channel="U1", text="two")
+    dm = first["channel"]
+
+    with_metadata = client.conversations_history(channel=dm, include_all_metadata=True)["messages"]
+    assert [m["ts"] for m in with_metadata] == [second["ts"], first["ts"]]
+    assert with_metadata[1]["metadata"] == METADATA
+    assert "metadata" not in client.conversations_history(channel=dm)["messages"][1]
+    assert [m["text"] for m in fake.messages("U1")] == ["one", "two"]
+
+
+def test_history_pages_with_a_cursor_and_filters_by_ts(client: WebClient) -> None:
+    stamps = [client.chat_postMessage(channel="C1", text=str(i))["ts"] for i in range(5)]
+    page = client.conversations_history(channel="C1", limit=2)
+    assert [m["ts"] for m in page["messages"]] == stamps[:2:-1][:2] and page["has_more"]
+    rest = client.conversations_history(channel="C1", limit=10, cursor=page["response_metadata"]["next_cursor"])
+    assert [m["ts"] for m in rest["messages"]] == stamps[2::-1] and not rest["has_more"]
+    assert [m["ts"] for m in client.conversations_history(channel="C1", oldest=stamps[3])["messages"]] == [stamps[4]]
+
+
+def test_history_of_an_unknown_conversation_is_channel_not_found(client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as raised:
+        client.conversations_history(channel="C404")
+    assert raised.value.response["error"] == "channel_not_found"
+
+
+def test_an_applied_failure_posts_the_message_and_still_answers_500(fake: FakeSlack, client: WebClient) -> None:
+    fake.fail("chat.postMessage", status=500, applied=True)
+    with pytest.raises(SlackApiError) as raised:
+        client.chat_postMessage(channel="C1", text="maybe")
+    assert raised.value.response.status_code == 500
+    assert [m["text"] for m in fake.messages("C1")] == ["maybe"]
+
+
+def test_a_plain_500_posts_nothing_and_a_hang_posts_before_timing_out(fake: FakeSlack) -> None:
+    client = WebClient(token=TOKEN, base_url=fake.url, timeout=1, retry_handlers=[])
+    fake.fail("chat.postMessage", status=500)
+    fake.fail("chat.postMessage", hang=3)
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="C1", text="lost")
+    with pytest.raises(TimeoutError):
+        client.chat_postMessage(channel="C1", text="posted late")
+    assert [m["text"] for m in fake.messages("C1")] == ["posted late"]
+
+
+def test_fail_after_lets_the_first_requests_through(fake: FakeSlack, client: WebClient) -> None:
+    fake.fail("chat.postMessage", status=500, after=2)
+    client.chat_postMessage(channel="C1", text="1")
+    client.chat_postMessage(channel="C1", text="2")
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="C1", text="3")
+    assert [c.outcome for c in fake.calls("chat.postMessage")] == ["ok", "ok", "500"]
+
+
+def test_a_rate_limit_counts_each_workspace_separately_and_says_when_the_minute_ends() -> None:
+    now = [datetime(2026, 11, 24, 15, 0, 45, tzinfo=UTC)]
+    with FakeSlack(clock=lambda: now[0]) as fake:
+        fake.add_user("UA1", team_id="TA")
+        fake.add_user("UB1", team_id="TB")
+        fake.rate_limit("chat.postMessage", per_minute=2)
+        client = WebClient(token=TOKEN, base_url=fake.url, timeout=5, retry_handlers=[])
+        client.chat_postMessage(channel="UA1", text="a1")
+        dm = client.chat_postMessage(channel="UA1", text="a2")["channel"]
+        client.chat_postMessage(channel="UB1", text="b1")
+        with pytest.raises(SlackApiError) as raised:
+            client.chat_postMessage(channel=dm, text="a3")
+        assert raised.value.response.status_code == 429
+        assert raised.value.response.headers["Retry-After"] == "15"
+        now[0] += timedelta(seconds=15)
+        client.chat_postMessage(channel="UA1", text="a3")
+        assert [m["text"] for m in fake.messages("UA1")] == ["a1", "a2", "a3"]
+        assert [c.outcome for c in fake.calls()] == ["ok", "ok", "ok", "429", "ok"]
