@@ -24,7 +24,7 @@ from slack_bolt import Ack, App
 from bot.deps import Deps
 from bot.directory import Caller
 from bot.services import admin as service
-from handlers import ids
+from handlers import ids, nudges
 from handlers.blocks.admin import (
     csat_blocks,
     help_blocks,
@@ -83,6 +83,8 @@ def command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
         if sub in ("", "help", "?"):
             admin = service.is_admin(config, caller.person)
             return Reply(blocks=help_blocks(admin=admin), text=help_text(admin=admin))
+        if sub == "nudges":  # every member's own setting, not an admin command
+            return nudges.settings_reply(deps, caller, rest)
         if sub not in EXAMPLES:
             raise InputError(
                 f"I don't know “/pacer {_show(head)}”. /pacer takes: help, {', '.join(EXAMPLES)}.",
