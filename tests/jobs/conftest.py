@@ -16,6 +16,7 @@ from tests.conftest import ADMIN, MANAGER, REP, REP2
 from tests.support.harness import Pacer
 
 HOLIDAY = date(2026, 3, 31)  # a Tuesday: nobody is nudged on it
+NEWCOMER = "UNEW00001"  # in the team in pacer.yml, has never used Pacer
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def config() -> PacerConfig:
         recognition="signed",
         timezone="Asia/Kolkata",  # for members whose Slack profile has no tz
         product_lines=[ProductLine(name="Core"), ProductLine(name="Enterprise", premium=True)],
-        teams=[Team(name="East", manager=MANAGER, members=[REP, REP2])],
+        teams=[Team(name="East", manager=MANAGER, members=[REP, REP2, NEWCOMER])],
         admins=[ADMIN],
         calendar=CalendarConfig(holidays=[HOLIDAY]),
     )
