@@ -15,7 +15,7 @@ from bot.jobs.base import Job, JobContext, JobResult
 from bot.services import nudges as service
 from bot.services.home import reports_of
 from bot.services.nudges import Coach, catalogue_coach
-from bot.store import outbox, schedules
+from bot.store import schedules
 from bot.store.schedules import Row
 from handlers.blocks.nudges import Digest, digest_message
 
@@ -64,30 +64,25 @@ def run(ctx: JobContext, coach: Coach = catalogue_coach) -> JobResult:
                 never_used=never_used,
             )
             digests.append((item, digest_message(digest, currency=config.currency)))
+        moves = []
+        for item, _ in digests:
+            assert item.row.next_digest_at is not None
+            moves.append((item.row.member_id, item.row.next_digest_at, item.following))
         with ctx.db.transaction() as session:
-            for item, payload in digests:
-                row = item.row
-                assert row.next_digest_at is not None
-                if not schedules.advance(
-                    session,
-                    member_id=row.member_id,
-                    kind="digest",
-                    expected=row.next_digest_at,
-                    next_at=item.following,
-                    now=now,
-                ):
-                    counts["already queued"] += 1
-                    continue
-                queued = outbox.enqueue(
-                    session,
-                    workspace_id=workspace_id,
-                    key=f"digest:{row.user_id}:{item.local_date.isoformat()}",
-                    kind="digest",
-                    channel=row.user_id,
-                    payload=payload,
-                    now=now,
-                )
-                counts["queued" if queued else "already queued"] += 1
+            moved = schedules.advance_many(session, kind="digest", moves=moves, now=now)
+            queued = schedules.enqueue_many(
+                session,
+                workspace_id=workspace_id,
+                kind="digest",
+                messages=[
+                    (f"digest:{item.row.user_id}:{item.local_date.isoformat()}", item.row.user_id, payload)
+                    for item, payload in digests
+                    if item.row.member_id in moved
+                ],
+                now=now,
+            )
+        counts["queued"] += len(queued)
+        counts["already queued"] += len(digests) - len(queued)
     return JobResult(job=NAME, counts=counts)
 
 

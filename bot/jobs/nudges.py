@@ -18,7 +18,7 @@ from datetime import timedelta
 from bot.jobs.base import Job, JobContext, JobResult
 from bot.services import nudges as service
 from bot.services.nudges import Coach, Occurrence, catalogue_coach
-from bot.store import outbox, schedules
+from bot.store import schedules
 from bot.store.schedules import Row
 from handlers.blocks.nudges import nudge_message
 from scoring.periods import Calendar
@@ -70,39 +70,36 @@ def _send(
         prompt = coach(facts[member_id], shown.get(member_id, []), calendar)
         payload = nudge_message(facts[member_id], prompt, currency=ctx.config.currency)
         planned.append((item, prompt, payload))
+    moves = []
+    for item, _, _ in planned:
+        assert item.row.next_nudge_at is not None
+        moves.append((item.row.member_id, item.row.next_nudge_at, item.following))
     with ctx.db.transaction() as session:
-        for item, prompt, payload in planned:
-            row = item.row
-            assert row.next_nudge_at is not None
-            if not schedules.advance(
-                session,
-                member_id=row.member_id,
-                kind="nudge",
-                expected=row.next_nudge_at,
-                next_at=item.following,
-                now=ctx.now,
-            ):
-                counts["already queued"] += 1  # another run advanced it (and queued the message)
-                continue
-            queued = outbox.enqueue(
-                session,
-                workspace_id=workspace_id,
-                key=f"nudge:{row.user_id}:{item.local_date.isoformat()}",
-                kind="nudge",
-                channel=row.user_id,
-                payload=payload,
-                now=ctx.now,
-            )
-            counts["queued" if queued else "already queued"] += 1
-            if queued and prompt is not None:
-                schedules.record_shown(
-                    session,
-                    workspace_id=workspace_id,
-                    member_id=row.member_id,
-                    shown_on=item.local_date,
-                    rule=prompt.rule,
-                    now=ctx.now,
-                )
+        moved = schedules.advance_many(session, kind="nudge", moves=moves, now=ctx.now)
+        messages = {
+            f"nudge:{item.row.user_id}:{item.local_date.isoformat()}": (item, prompt, payload)
+            for item, prompt, payload in planned
+            if item.row.member_id in moved
+        }
+        queued = schedules.enqueue_many(
+            session,
+            workspace_id=workspace_id,
+            kind="nudge",
+            messages=[(key, item.row.user_id, payload) for key, (item, _, payload) in messages.items()],
+            now=ctx.now,
+        )
+        schedules.record_shown_many(
+            session,
+            workspace_id=workspace_id,
+            shown=[
+                (item.row.member_id, item.local_date, prompt.rule)
+                for key, (item, prompt, _) in messages.items()
+                if key in queued and prompt is not None
+            ],
+            now=ctx.now,
+        )
+    counts["queued"] += len(queued)
+    counts["already queued"] += len(planned) - len(queued)  # another run moved the time or queued the key
 
 
 JOB = Job(

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -167,9 +168,8 @@ the workspace calendar (no repeat within 5 working days); None when no rule fire
 
 def catalogue_coach(facts: RepFacts, shown: Sequence[tuple[date, str]], calendar: Calendar) -> CoachingPrompt | None:
     """The coaching catalogue of `scoring.coaching` (Signals in, Prompt out), when it is installed."""
-    try:
-        coaching: Any = importlib.import_module("scoring.coaching")
-    except ModuleNotFoundError:
+    coaching = _catalogue()
+    if coaching is None:
         return None
     prompt = coaching.choose(signals_for(coaching, facts), shown=shown, calendar=calendar)
     if prompt is None:
@@ -181,6 +181,14 @@ def catalogue_coach(facts: RepFacts, shown: Sequence[tuple[date, str]], calendar
         suggestion=str(prompt.suggestion),
         manager_suggestion=str(prompt.manager_suggestion),
     )
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> Any:
+    try:
+        return importlib.import_module("scoring.coaching")
+    except ModuleNotFoundError:
+        return None
 
 
 def signals_for(coaching: Any, facts: RepFacts) -> Any:

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from bot.store.common import insert_ignoring_conflict
-from bot.store.tables import Activity, CoachingShown, Deal, Member, NudgeSchedule, Workspace
+from bot.store.tables import Activity, CoachingShown, Deal, Member, NudgeSchedule, OutboxMessage, Workspace
 
 SCHEDULE = NudgeSchedule.__table__  # type: ignore[attr-defined]
 MEMBER = Member.__table__  # type: ignore[attr-defined]
@@ -21,6 +22,7 @@ WORKSPACE = Workspace.__table__  # type: ignore[attr-defined]
 DEAL = Deal.__table__  # type: ignore[attr-defined]
 ACTIVITY = Activity.__table__  # type: ignore[attr-defined]
 SHOWN = CoachingShown.__table__  # type: ignore[attr-defined]
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 Kind = Literal["nudge", "digest"]
 
@@ -158,20 +160,6 @@ def replan(
     )
 
 
-def advance(
-    session: Session, *, member_id: int, kind: Kind, expected: datetime, next_at: datetime, now: datetime
-) -> bool:
-    """Move the next time from `expected` to `next_at`; False when another run (or a settings change)
-    moved it first — the caller then queues nothing."""
-    column = SCHEDULE.c.next_nudge_at if kind == "nudge" else SCHEDULE.c.next_digest_at
-    result = session.connection().execute(
-        update(SCHEDULE)
-        .where(SCHEDULE.c.member_id == member_id, column == expected)
-        .values({column: next_at, SCHEDULE.c.updated_at: now})
-    )
-    return bool(result.rowcount == 1)
-
-
 def change(
     session: Session,
     *,
@@ -292,17 +280,6 @@ def shown_since(
     return dict(found)
 
 
-def record_shown(
-    session: Session, *, workspace_id: int, member_id: int, shown_on: date, rule: str, now: datetime
-) -> None:
-    insert_ignoring_conflict(
-        session,
-        CoachingShown,
-        {"workspace_id": workspace_id, "member_id": member_id, "shown_on": shown_on, "rule": rule, "created_at": now},
-        ["workspace_id", "member_id", "shown_on"],
-    )
-
-
 def reports(session: Session, *, workspace_id: int, manager_ids: Collection[str]) -> list[Row]:
     """Active members of the workspace who report to any of `manager_ids`, by name."""
     if not manager_ids:
@@ -324,3 +301,91 @@ def registered(session: Session, *, workspace_id: int, user_ids: Collection[str]
         select(MEMBER.c.user_id).where(MEMBER.c.workspace_id == workspace_id, MEMBER.c.user_id.in_(list(user_ids)))
     )
     return {user_id for (user_id,) in rows}
+
+
+# --- the jobs' writes, a batch at a time -----------------------------------------------------------
+
+_NEXT_COLUMN = {"nudge": SCHEDULE.c.next_nudge_at, "digest": SCHEDULE.c.next_digest_at}
+_ADVANCE = {
+    kind: update(SCHEDULE)
+    .where(SCHEDULE.c.member_id == bindparam("m"), column == bindparam("expected"))
+    .values({column: bindparam("following"), SCHEDULE.c.updated_at: bindparam("at")})
+    for kind, column in _NEXT_COLUMN.items()
+}
+
+
+def advance_many(
+    session: Session, *, kind: Kind, moves: Sequence[tuple[int, datetime, datetime]], now: datetime
+) -> set[int]:
+    """Move each (member id, expected, following) next time from `expected` to `following`, locking the
+    rows first; returns the member ids moved. A row another run (or a settings change) moved already is
+    left alone, and the caller queues nothing for it."""
+    if not moves:
+        return set()
+    column = _NEXT_COLUMN[kind]
+    connection = session.connection()
+    locked = connection.execute(
+        select(SCHEDULE.c.member_id, column)
+        .where(SCHEDULE.c.member_id.in_([member_id for member_id, _, _ in moves]))
+        .with_for_update()
+    )
+    current: dict[int, datetime | None] = {}
+    for member_id, at in locked:
+        current[member_id] = at
+    ready = [move for move in moves if current.get(move[0]) == move[1]]
+    if ready:
+        connection.execute(
+            _ADVANCE[kind],
+            [{"m": member_id, "expected": old, "following": new, "at": now} for member_id, old, new in ready],
+        )
+    return {member_id for member_id, _, _ in ready}
+
+
+def enqueue_many(
+    session: Session,
+    *,
+    workspace_id: int,
+    kind: str,
+    messages: Sequence[tuple[str, str, dict[str, object]]],
+    now: datetime,
+) -> set[str]:
+    """Queue (key, channel, payload) messages of one workspace in one statement, each key at most once
+    (the rows `bot.store.outbox.enqueue` writes); returns the keys this call inserted."""
+    if not messages:
+        return set()
+    connection = session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(OUTBOX).on_conflict_do_nothing(index_elements=["workspace_id", "key"]).returning(OUTBOX.c.key)
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            "key": key,
+            "kind": kind,
+            "channel": channel,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "not_before": now,
+            "created_at": now,
+        }
+        for key, channel, payload in messages
+    ]
+    return {key for (key,) in connection.execute(statement, rows)}
+
+
+def record_shown_many(
+    session: Session, *, workspace_id: int, shown: Sequence[tuple[int, date, str]], now: datetime
+) -> None:
+    """Remember (member id, local date, rule) prompts shown; a date already recorded is kept."""
+    if not shown:
+        return
+    connection = session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(SHOWN).on_conflict_do_nothing(index_elements=["workspace_id", "member_id", "shown_on"])
+    connection.execute(
+        statement,
+        [
+            {"workspace_id": workspace_id, "member_id": m, "shown_on": on, "rule": rule, "created_at": now}
+            for m, on, rule in shown
+        ],
+    )

@@ -82,35 +82,77 @@ def prompt_text(prompt: CoachingPrompt) -> str:
     return f":bulb: *{escape(prompt.headline)}*\n{escape(prompt.evidence)}\n→ {escape(prompt.suggestion)}"
 
 
-def nudge_message(facts: RepFacts, prompt: CoachingPrompt | None, *, currency: str) -> dict[str, Any]:
-    """The daily nudge as a `chat.postMessage` payload."""
-    standing = facts.standing
-    first = next(iter(standing.paces.values()), None)
-    days = f" · working day {first.working_days_elapsed} of {first.working_days_total}" if first else ""
-    blocks: list[Block] = [
-        HeaderBlock(text=f"Your {standing.period.label} so far"[:150]),
-        context(f"{day(facts.today)}{days} · score *{standing.score.total} pts* ({standing.score.rating})"),
-        section("\n".join(_progress_lines(facts, currency)) or "Your scorecard has no metrics."),
-        section(recent_text(facts, currency)),
-    ]
-    if prompt is not None:
-        blocks.append(section(prompt_text(prompt)))
-    blocks.append(
-        ActionsBlock(
+class _Shapes:
+    """Block Kit shapes built once with `slack_sdk.models` and filled per message.
+
+    The daily nudge is rendered for every rep at once (10,000 at 09:00 in a big workspace), where
+    building and validating slack_sdk objects per message would dominate the job. These are the same
+    dicts `as_dicts` makes, with only text and button values swapped in.
+    """
+
+    def __init__(self) -> None:
+        self.header = HeaderBlock(text="-").to_dict()
+        self.section = section("-").to_dict()
+        self.context = context("-").to_dict()
+        self.actions = ActionsBlock(
             block_id="nudge_actions",
             elements=[
                 ButtonElement(text="Log a deal", action_id=HOME_LOG_DEAL, value="deal", style="primary"),
                 ButtonElement(text="Log an activity", action_id=HOME_LOG_ACTIVITY, value="activity"),
-                ButtonElement(text="Snooze tomorrow", action_id=ids.NUDGE_SNOOZE_DAY, value=facts.today.isoformat()),
-                ButtonElement(text="Snooze a week", action_id=ids.NUDGE_SNOOZE_WEEK, value=facts.today.isoformat()),
+                ButtonElement(text="Snooze tomorrow", action_id=ids.NUDGE_SNOOZE_DAY, value="-"),
+                ButtonElement(text="Snooze a week", action_id=ids.NUDGE_SNOOZE_WEEK, value="-"),
             ],
-        )
-    )
-    blocks.append(context(f"Change the time or pause: `{EXAMPLE_TIME}`, `/pacer nudges off`"))
+        ).to_dict()
+        self.footer = context(f"Change the time or pause: `{EXAMPLE_TIME}`, `/pacer nudges off`").to_dict()
+
+    def text_block(self, shape: dict[str, Any], text: str, limit: int = SECTION_CHARS) -> dict[str, Any]:
+        return {**shape, "text": {**shape["text"], "text": text[:limit]}}
+
+    def context_block(self, text: str) -> dict[str, Any]:
+        return {**self.context, "elements": [{**self.context["elements"][0], "text": text[:SECTION_CHARS]}]}
+
+    def buttons(self, nudge_day: date) -> dict[str, Any]:
+        snoozes = {ids.NUDGE_SNOOZE_DAY, ids.NUDGE_SNOOZE_WEEK}
+        elements = [
+            {**element, "value": nudge_day.isoformat()} if element["action_id"] in snoozes else element
+            for element in self.actions["elements"]
+        ]
+        return {**self.actions, "elements": elements}
+
+
+_shapes: _Shapes | None = None
+
+
+def _shape() -> _Shapes:
+    global _shapes
+    if _shapes is None:
+        _shapes = _Shapes()
+    return _shapes
+
+
+def nudge_message(facts: RepFacts, prompt: CoachingPrompt | None, *, currency: str) -> dict[str, Any]:
+    """The daily nudge as a `chat.postMessage` payload: progress, recent work, one prompt, the buttons."""
+    shapes = _shape()
+    standing = facts.standing
+    first = next(iter(standing.paces.values()), None)
+    days = f" · working day {first.working_days_elapsed} of {first.working_days_total}" if first else ""
+    blocks = [
+        shapes.text_block(shapes.header, f"Your {standing.period.label} so far", limit=150),
+        shapes.context_block(
+            f"{day(facts.today)}{days} · score *{standing.score.total} pts* ({standing.score.rating})"
+        ),
+        shapes.text_block(
+            shapes.section, "\n".join(_progress_lines(facts, currency)) or "Your scorecard has no metrics."
+        ),
+        shapes.text_block(shapes.section, recent_text(facts, currency)),
+    ]
+    if prompt is not None:
+        blocks.append(shapes.text_block(shapes.section, prompt_text(prompt)))
+    blocks += [shapes.buttons(facts.today), shapes.footer]
     summary = f"Your {standing.period.label} so far: {standing.score.total} pts ({standing.score.rating})"
     if prompt is not None:
         summary += f" · {prompt.headline}"
-    return {"text": summary, "blocks": as_dicts(blocks)}
+    return {"text": summary, "blocks": blocks}
 
 
 # --- the weekly digest ---------------------------------------------------------------------------
