@@ -98,21 +98,14 @@ def plan_schedules(db: Database, *, config: PacerConfig, now: datetime) -> int:
         ):
             continue  # e.g. an unknown Slack zone name: the fallback was already in use
         plans.append((row, tz.key, nudge_at, digest_at))
-    for chunk in _chunks(plans, 1000):
+    for chunk in _chunks(plans, 2000):
         with db.transaction() as session:
-            for row, tz_key, nudge_at, digest_at in chunk:
-                if row.schedule_id is None:
-                    schedules.create(
-                        session, workspace_id=row.workspace_id, member_id=row.member_id, tz=tz_key, now=now
-                    )
-                schedules.replan(
-                    session,
-                    member_id=row.member_id,
-                    tz=tz_key,
-                    next_nudge_at=nudge_at,
-                    next_digest_at=digest_at,
-                    now=now,
-                )
+            schedules.replan_many(
+                session,
+                plans=[(row.workspace_id, row.member_id, zone, n, d) for row, zone, n, d in chunk],
+                create={row.member_id for row, _, _, _ in chunk if row.schedule_id is None},
+                now=now,
+            )
     return len(plans)
 
 

@@ -141,22 +141,57 @@ def create(session: Session, *, workspace_id: int, member_id: int, tz: str, now:
         "next_digest_at": None,
         "updated_at": now,
     }
-    return insert_ignoring_conflict(session, NudgeSchedule, values, ["workspace_id", "member_id"])
+    return insert_ignoring_conflict(session, NudgeSchedule, values, ["member_id"])
 
 
-def replan(
+_REPLAN = (
+    update(SCHEDULE)
+    .where(SCHEDULE.c.member_id == bindparam("m"))
+    .values(
+        tz=bindparam("zone"),
+        next_nudge_at=bindparam("nudge_at"),
+        next_digest_at=bindparam("digest_at"),
+        updated_at=bindparam("at"),
+    )
+)
+
+
+def replan_many(
     session: Session,
     *,
-    member_id: int,
-    tz: str,
-    next_nudge_at: datetime | None,
-    next_digest_at: datetime | None,
+    plans: Sequence[tuple[int, int, str, datetime | None, datetime | None]],
+    create: Collection[int],
     now: datetime,
 ) -> None:
-    session.connection().execute(
-        update(SCHEDULE)
-        .where(SCHEDULE.c.member_id == member_id)
-        .values(tz=tz, next_nudge_at=next_nudge_at, next_digest_at=next_digest_at, updated_at=now)
+    """Store (workspace id, member id, zone, next nudge, next digest) plans, creating the schedules of
+    the members in `create` first (with the defaults: 09:00, on) unless a concurrent run did."""
+    if not plans:
+        return
+    connection = session.connection()
+    new = [
+        {
+            "workspace_id": workspace_id,
+            "member_id": member_id,
+            "local_time": "09:00",
+            "enabled": True,
+            "snoozed_until": None,
+            "tz": zone,
+            "next_nudge_at": None,
+            "next_digest_at": None,
+            "updated_at": now,
+        }
+        for workspace_id, member_id, zone, _, _ in plans
+        if member_id in create
+    ]
+    if new:
+        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        connection.execute(insert(SCHEDULE).on_conflict_do_nothing(index_elements=["member_id"]), new)
+    connection.execute(
+        _REPLAN,
+        [
+            {"m": member_id, "zone": zone, "nudge_at": nudge_at, "digest_at": digest_at, "at": now}
+            for _, member_id, zone, nudge_at, digest_at in plans
+        ],
     )
 
 

@@ -286,7 +286,7 @@ class NudgeSchedule(SQLModel, table=True):
 
     __tablename__ = "nudge_schedule"
     __table_args__ = (
-        UniqueConstraint("workspace_id", "member_id"),
+        UniqueConstraint("member_id"),  # one schedule per member (a member belongs to one workspace)
         Index("ix_nudge_schedule_nudge_due", "next_nudge_at"),
         Index("ix_nudge_schedule_digest_due", "next_digest_at"),
     )

@@ -45,7 +45,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['member_id'], ['member.id'], ),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('workspace_id', 'member_id')
+    sa.UniqueConstraint('member_id')
     )
     with op.batch_alter_table('nudge_schedule', schema=None) as batch_op:
         batch_op.create_index('ix_nudge_schedule_digest_due', ['next_digest_at'], unique=False)
