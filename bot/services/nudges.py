@@ -139,8 +139,18 @@ class RepFacts:
     standing: Standing
     today: date
     recent: RecentWork
-    last_logged: date | None
+    last_activity_on: date | None  # before today
+    last_deal_on: date | None  # before today
     working_days_idle: int  # working days before today without a logged deal or activity (capped)
+    csat_surveys: int  # surveys in the period
+    training_required: int  # required courses (pacer.yml)
+    currency: str
+
+    @property
+    def last_logged(self) -> date | None:
+        """The latest day before today with a logged activity or deal."""
+        days = [d for d in (self.last_activity_on, self.last_deal_on) if d is not None]
+        return max(days) if days else None
 
 
 @dataclass(frozen=True)
@@ -160,15 +170,17 @@ the workspace calendar (no repeat within 5 working days); None when no rule fire
 
 
 def catalogue_coach(facts: RepFacts, shown: Sequence[tuple[date, str]], calendar: Calendar) -> CoachingPrompt | None:
-    """The coaching catalogue of `scoring.coaching` (Signals in, Prompt out), when it is installed."""
+    """The coaching catalogue of `scoring.coaching`: `signals_from` the rep's facts, then `choose` with
+    the date each rule was last shown to them (no repeat within 5 working days)."""
     coaching = _catalogue()
     if coaching is None:
         return None
-    prompt = coaching.choose(signals_for(coaching, facts), shown=shown, calendar=calendar)
-    if prompt is None:
-        return None
+    last_shown: dict[str, date] = {}
+    for on, rule in shown:
+        last_shown[rule] = max(on, last_shown.get(rule, on))
+    prompt = coaching.choose(signals_for(coaching, facts, calendar), shown=last_shown, calendar=calendar)
     return CoachingPrompt(
-        rule=str(prompt.rule),
+        rule=str(prompt.rule_id),
         headline=str(prompt.headline),
         evidence=str(prompt.evidence),
         suggestion=str(prompt.suggestion),
@@ -178,23 +190,30 @@ def catalogue_coach(facts: RepFacts, shown: Sequence[tuple[date, str]], calendar
 
 @lru_cache(maxsize=1)
 def _catalogue() -> Any:
+    """`scoring.coaching`, looked up once (None until the catalogue is installed)."""
     try:
         return importlib.import_module("scoring.coaching")
     except ModuleNotFoundError:
         return None
 
 
-def signals_for(coaching: Any, facts: RepFacts) -> Any:
-    """The catalogue's `Signals` from a rep's facts (the lead wires this to the merged catalogue)."""
+def signals_for(coaching: Any, facts: RepFacts, calendar: Calendar) -> Any:
+    """The catalogue's `Signals` for a rep, from what the nudge already computed."""
     standing = facts.standing
-    return coaching.Signals(
+    return coaching.signals_from(
+        name=standing.name,
         profile=standing.profile.name,
+        score=standing.score,
+        paces=standing.paces,
+        actuals=standing.actuals,
         period=standing.period,
         today=facts.today,
-        actuals=dict(standing.actuals),
-        targets={line.metric: line.target for line in standing.score.lines if line.target is not None},
-        paces=dict(standing.paces),
-        working_days_idle=facts.working_days_idle,
+        calendar=calendar,
+        currency=facts.currency,
+        csat_surveys=facts.csat_surveys,
+        training_required=facts.training_required,
+        last_activity_on=facts.last_activity_on,
+        last_deal_on=facts.last_deal_on,
     )
 
 
@@ -274,6 +293,10 @@ def idle_working_days(last: date | None, today: date, calendar: Calendar) -> int
     return sum(1 for n in range((today - start).days) if calendar.is_working_day(start + timedelta(days=n)))
 
 
+def _before(day: date | None, today: date) -> date | None:
+    return day if day is not None and day < today else None
+
+
 def rep_facts(
     session: Session,
     *,
@@ -296,9 +319,19 @@ def rep_facts(
         start=min(start for start, _ in spans.values()),
         end=max(end for _, end in spans.values()),
     )
-    last = schedules.last_logged(
+    last_activity, last_deal = schedules.last_logged(
         session, workspace_id=workspace_id, member_ids=ids, until=max(today_of.values()) - timedelta(days=1)
     )
+    by_period: dict[Period, list[int]] = defaultdict(list)
+    for member_id in ids:
+        by_period[standings[member_id].period].append(member_id)
+    survey_counts: dict[int, int] = {}
+    for period, members_in in by_period.items():
+        survey_counts.update(
+            schedules.surveys(
+                session, workspace_id=workspace_id, member_ids=members_in, start=period.start, end=period.end
+            )
+        )
     facts = {}
     for member_id in ids:
         start, end = spans[member_id]
@@ -313,17 +346,22 @@ def rep_facts(
             for kind, count in (day_work.activities or {}).items():
                 kinds[kind] += count
         today = today_of[member_id]
-        last_day = last.get(member_id)
-        if last_day is not None and last_day >= today:
-            last_day = None  # only days before today count (another rep's later today widened the query)
+        # only days before today count (another rep's later "today" widened the query)
+        activity_on = _before(last_activity.get(member_id), today)
+        deal_on = _before(last_deal.get(member_id), today)
+        last_day = max((d for d in (activity_on, deal_on) if d is not None), default=None)
         facts[member_id] = RepFacts(
             standing=standings[member_id],
             today=today,
             recent=RecentWork(
                 start=start, end=end, deals=deals, amount=Decimal(amount) / CENTS, activities=dict(kinds)
             ),
-            last_logged=last_day,
+            last_activity_on=activity_on,
+            last_deal_on=deal_on,
             working_days_idle=idle_working_days(last_day, today, calendar),
+            csat_surveys=survey_counts.get(member_id, 0),
+            training_required=len(set(config.training.required)),
+            currency=config.currency,
         )
     return facts
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from bot.store.common import insert_ignoring_conflict
-from bot.store.tables import Activity, CoachingShown, Deal, Member, NudgeSchedule, OutboxMessage, Workspace
+from bot.store.tables import Activity, CoachingShown, CsatResult, Deal, Member, NudgeSchedule, OutboxMessage, Workspace
 
 SCHEDULE = NudgeSchedule.__table__  # type: ignore[attr-defined]
 MEMBER = Member.__table__  # type: ignore[attr-defined]
@@ -23,6 +23,7 @@ DEAL = Deal.__table__  # type: ignore[attr-defined]
 ACTIVITY = Activity.__table__  # type: ignore[attr-defined]
 SHOWN = CoachingShown.__table__  # type: ignore[attr-defined]
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+CSAT = CsatResult.__table__  # type: ignore[attr-defined]
 
 Kind = Literal["nudge", "digest"]
 
@@ -272,12 +273,14 @@ def work_by_day(
     return {key: DayWork(**values) for key, values in found.items()}  # type: ignore[arg-type]
 
 
-def last_logged(session: Session, *, workspace_id: int, member_ids: Sequence[int], until: date) -> dict[int, date]:
-    """The latest day (on or before `until`) each member logged a live activity or deal."""
+def last_logged(
+    session: Session, *, workspace_id: int, member_ids: Sequence[int], until: date
+) -> tuple[dict[int, date], dict[int, date]]:
+    """The latest day (on or before `until`) each member logged a live activity, and a live deal."""
     if not member_ids:
-        return {}
+        return {}, {}
     connection = session.connection()
-    latest: dict[int, date] = {}
+    found: list[dict[int, date]] = []
     for table, owner, on in (
         (ACTIVITY, ACTIVITY.c.owner_id, ACTIVITY.c.occurred_on),
         (DEAL, DEAL.c.owner_id, DEAL.c.signed_on),
@@ -292,10 +295,28 @@ def last_logged(session: Session, *, workspace_id: int, member_ids: Sequence[int
             )
             .group_by(owner)
         )
-        for member_id, day in rows:
-            if day is not None and (member_id not in latest or day > latest[member_id]):
-                latest[member_id] = day
-    return latest
+        found.append({member_id: day for member_id, day in rows if day is not None})
+    return found[0], found[1]
+
+
+def surveys(
+    session: Session, *, workspace_id: int, member_ids: Sequence[int], start: date, end: date
+) -> dict[int, int]:
+    """How many live CSAT surveys each member has in [start, end]."""
+    if not member_ids:
+        return {}
+    rows = session.connection().execute(
+        select(CSAT.c.member_id, func.count())
+        .where(
+            CSAT.c.workspace_id == workspace_id,
+            CSAT.c.member_id.in_(list(member_ids)),
+            CSAT.c.voided_at.is_(None),
+            CSAT.c.surveyed_on >= start,
+            CSAT.c.surveyed_on <= end,
+        )
+        .group_by(CSAT.c.member_id)
+    )
+    return {member_id: int(n) for member_id, n in rows}
 
 
 def shown_since(

@@ -222,8 +222,7 @@ def digest_message(digest: Digest, *, currency: str) -> dict[str, Any]:  # noqa:
     for status, facts in statuses:
         prompt = digest.prompts.get(facts.standing.user_id)
         if prompt is not None:
-            name = escape(status.standing.name[:60])
-            talks.append(f"• *{name}*: {escape(prompt.manager_suggestion)} — {escape(prompt.evidence)}")
+            talks.append(f"• {escape(prompt.manager_suggestion)}")  # names the rep and cites the evidence
     if talks:
         blocks.append(section("*Coaching conversations to have this week*"))
         blocks += _chunked(_capped(talks, "see each rep's `/progress`"))

@@ -75,12 +75,12 @@ class RecordingCoach:
                 headline="Get back in touch with your pipeline",
                 evidence=f"{facts.working_days_idle} working days without a logged activity",
                 suggestion="Book two customer calls before noon.",
-                manager_suggestion="Ask what is blocking outreach",
+                manager_suggestion=f"Check in with {facts.standing.name}: ask what is blocking outreach.",
             )
         return CoachingPrompt(
             rule="pace" if "pace" not in recent else "habit",
             headline="Keep the pace",
             evidence=f"score {facts.standing.score.total} pts",
             suggestion="Log today's calls as you make them.",
-            manager_suggestion="Review the week's plan together",
+            manager_suggestion=f"Review the week's plan with {facts.standing.name}.",
         )

@@ -51,7 +51,8 @@ def test_a_manager_gets_the_digest_on_monday_at_nine_in_their_zone_once(pacer, s
     assert "Lee* (nothing logged ever)" in idle and f"<@{NEWCOMER}> (has not used Pacer yet)" in idle
     assert "Dana* (" not in idle
     assert "Coaching conversations to have this week" in text
-    assert "Ask what is blocking outreach" in text  # Lee: idle for weeks
+    assert "Check in with Lee: ask what is blocking outreach." in text  # Lee: idle for weeks
+    assert "Review the week's plan with Dana." in text
     assert "1 at risk" in call.args["text"]
 
 
