@@ -219,7 +219,7 @@ def digest_message(digest: Digest, *, currency: str) -> dict[str, Any]:  # noqa:
     )
 
     talks = []
-    for status, facts in statuses:
+    for _, facts in statuses:
         prompt = digest.prompts.get(facts.standing.user_id)
         if prompt is not None:
             talks.append(f"• {escape(prompt.manager_suggestion)}")  # names the rep and cites the evidence
