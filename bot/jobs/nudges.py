@@ -52,6 +52,20 @@ def _send(
     calendar: Calendar,
     counts: dict[str, int],
 ) -> None:
+    # planned before pacer.yml made that day a holiday (or a weekend day): move on without a message
+    off_days = [item for item in batch if not calendar.is_working_day(item.local_date)]
+    batch = [item for item in batch if calendar.is_working_day(item.local_date)]
+    if off_days:
+        with ctx.db.transaction() as session:
+            schedules.advance_many(
+                session,
+                kind="nudge",
+                moves=[(i.row.member_id, i.row.next_nudge_at, i.following) for i in off_days if i.row.next_nudge_at],
+                now=ctx.now,
+            )
+        counts["skipped (not a working day)"] = counts.get("skipped (not a working day)", 0) + len(off_days)
+    if not batch:
+        return
     today_of = {item.row.member_id: item.local_date for item in batch}
     ids = list(today_of)
     with ctx.db.reading() as session:

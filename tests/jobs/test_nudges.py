@@ -212,3 +212,39 @@ def test_a_changed_slack_time_zone_moves_the_next_nudge(pacer, db):
 def test_the_registry_lists_the_nudge_and_digest_jobs():
     assert JOBS["nudges"] is nudges.JOB and JOBS["nudges"].every_minute
     assert "digest" in JOBS
+
+
+def test_a_snoozed_rep_skips_the_next_working_day_and_is_nudged_again_after(pacer, db):
+    register(pacer, REP)
+    at(pacer, MONDAY_9_NY - timedelta(hours=2))
+    at(pacer, MONDAY_9_NY)
+    pacer.clock.now = MONDAY_9_NY + timedelta(hours=1)
+    assert pacer.click(REP, ids.NUDGE_SNOOZE_DAY, "2026-11-23").status == 200
+    pacer.settle()
+    for day in (1, 2, 3):
+        at(pacer, MONDAY_9_NY + timedelta(days=day))
+    assert [m.key.rsplit(":", 1)[1] for m in nudges_of(db, REP)] == ["2026-11-23", "2026-11-25", "2026-11-26"]
+
+
+def test_nudges_switched_off_stop_and_switched_on_resume_the_next_working_day(pacer, db):
+    register(pacer, REP)
+    at(pacer, MONDAY_9_NY - timedelta(hours=2))
+    pacer.command(REP, "/pacer", "nudges off")
+    at(pacer, MONDAY_9_NY)
+    at(pacer, MONDAY_9_NY + timedelta(days=1))
+    assert nudges_of(db, REP) == []
+    pacer.clock.now = MONDAY_9_NY + timedelta(days=1, hours=2)  # Tuesday 11:00: today's time has passed
+    pacer.command(REP, "/pacer", "nudges on")
+    at(pacer, MONDAY_9_NY + timedelta(days=1, hours=3))
+    at(pacer, MONDAY_9_NY + timedelta(days=2))
+    assert [m.key.rsplit(":", 1)[1] for m in nudges_of(db, REP)] == ["2026-11-25"]
+
+
+def test_a_day_made_a_holiday_after_planning_gets_no_nudge(pacer, db):
+    register(pacer, REP)
+    at(pacer, MONDAY_9_NY - timedelta(hours=2))  # planned for Monday
+    pacer.deps.config.calendar.holidays.append(MONDAY_9_NY.date())  # pacer.yml changes
+    result = at(pacer, MONDAY_9_NY)
+    assert result.counts["queued"] == 0 and result.counts["skipped (not a working day)"] == 1
+    at(pacer, MONDAY_9_NY + timedelta(days=1))
+    assert [m.key.rsplit(":", 1)[1] for m in nudges_of(db, REP)] == ["2026-11-24"]
