@@ -9,7 +9,8 @@ next digest time, exactly like the daily nudge.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from bot.jobs.base import Job, JobContext, JobResult
 from bot.services import nudges as service
@@ -50,11 +51,14 @@ def run(ctx: JobContext, coach: Coach = catalogue_coach) -> JobResult:
                 reps=[rep for rep in team if rep.member_id in today_of],
                 today_of=today_of,
             )
-        digests = []
+        digests: list[tuple[service.Occurrence, dict[str, Any] | None]] = []
         for item in items:
             manager = item.row
             own = [facts[rep.member_id] for rep in team if rep.manager_user_id == manager.user_id]
             never_used = [user_id for user_id in reports_of(config, manager.user_id) if user_id not in known]
+            if not own and not never_used:
+                digests.append((item, None))  # no longer manages anyone: no digest until they do again
+                continue
             digest = Digest(
                 manager_user_id=manager.user_id,
                 day=item.local_date,
@@ -64,10 +68,10 @@ def run(ctx: JobContext, coach: Coach = catalogue_coach) -> JobResult:
                 never_used=never_used,
             )
             digests.append((item, digest_message(digest, currency=config.currency)))
-        moves = []
-        for item, _ in digests:
+        moves: list[tuple[int, datetime, datetime | None]] = []
+        for item, payload in digests:
             assert item.row.next_digest_at is not None
-            moves.append((item.row.member_id, item.row.next_digest_at, item.following))
+            moves.append((item.row.member_id, item.row.next_digest_at, item.following if payload else None))
         with ctx.db.transaction() as session:
             moved = schedules.advance_many(session, kind="digest", moves=moves, now=now)
             queued = schedules.enqueue_many(
@@ -77,12 +81,12 @@ def run(ctx: JobContext, coach: Coach = catalogue_coach) -> JobResult:
                 messages=[
                     (f"digest:{item.row.user_id}:{item.local_date.isoformat()}", item.row.user_id, payload)
                     for item, payload in digests
-                    if item.row.member_id in moved
+                    if item.row.member_id in moved and payload is not None
                 ],
                 now=now,
             )
         counts["queued"] += len(queued)
-        counts["already queued"] += len(digests) - len(queued)
+        counts["already queued"] += sum(1 for _, payload in digests if payload is not None) - len(queued)
     return JobResult(job=NAME, counts=counts)
 
 

@@ -371,7 +371,7 @@ _ADVANCE = {
 
 
 def advance_many(
-    session: Session, *, kind: Kind, moves: Sequence[tuple[int, datetime, datetime]], now: datetime
+    session: Session, *, kind: Kind, moves: Sequence[tuple[int, datetime, datetime | None]], now: datetime
 ) -> set[int]:
     """Move each (member id, expected, following) next time from `expected` to `following`, locking the
     rows first; returns the member ids moved. A row another run (or a settings change) moved already is

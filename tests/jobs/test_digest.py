@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.conftest import MANAGER, REP, REP2
+from tests.conftest import ADMIN, MANAGER, REP, REP2
 from tests.jobs.conftest import NEWCOMER, RecordingCoach, deliver, digest_at, register
 from tests.support import reads
 
@@ -70,3 +70,12 @@ def test_reps_get_no_digest(pacer, db):
     digest_at(pacer, datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
     digest_at(pacer, MONDAY_9_LONDON + timedelta(days=1))
     assert digests(db) == []
+
+
+def test_a_manager_whose_reports_all_moved_away_gets_no_digest(pacer, db):
+    register(pacer, MANAGER, REP)
+    digest_at(pacer, datetime(2026, 11, 28, 12, 0, tzinfo=UTC))  # Morgan manages Dana: digest planned
+    pacer.deps.config.teams.clear()  # pacer.yml no longer lists the team …
+    assert pacer.command(ADMIN, "/pacer", f"manager <@{REP}> none").status == 200  # … and Dana has no manager
+    result = digest_at(pacer, MONDAY_9_LONDON)
+    assert result.counts["queued"] == 0 and digests(db) == []
