@@ -86,7 +86,7 @@ def test_every_rep_gets_one_nudge_per_local_working_day_at_their_local_nine_oclo
     assert nudges_of(db, MANAGER) == [] and nudges_of(db, ADMIN) == []  # the digest is theirs, not nudges
 
 
-def test_a_nudge_time_inside_havanas_midnight_gap_comes_when_the_clocks_have_jumped(pacer, slack, db):
+def test_a_havana_rep_is_nudged_at_half_past_midnight_before_and_after_the_spring_forward(pacer, slack, db):
     slack.add_user("UTZHAV001", tz="America/Havana")
     pacer.clock.now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
     register(pacer, "UTZHAV001")
