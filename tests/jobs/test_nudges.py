@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.jobs import JOBS, nudges
+from bot.store import schedules
 from bot.store.tables import CoachingShown
 from handlers import ids
 from handlers.home import HOME_LOG_ACTIVITY, HOME_LOG_DEAL
@@ -248,3 +249,23 @@ def test_a_day_made_a_holiday_after_planning_gets_no_nudge(pacer, db):
     assert result.counts["queued"] == 0 and result.counts["skipped (not a working day)"] == 1
     at(pacer, MONDAY_9_NY + timedelta(days=1))
     assert [m.key.rsplit(":", 1)[1] for m in nudges_of(db, REP)] == ["2026-11-24"]
+
+
+def test_a_run_that_dies_before_committing_leaves_the_nudge_due_for_the_next_run(pacer, db, monkeypatch):
+    register(pacer, REP)
+    at(pacer, MONDAY_9_NY - timedelta(hours=2))
+    real = schedules.record_shown_many
+
+    # the last write of the batch's transaction, after the time moved and the row was queued
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise ConnectionError("database connection lost mid-transaction")
+
+    monkeypatch.setattr(schedules, "record_shown_many", crash)
+    with pytest.raises(ConnectionError):
+        at(pacer, MONDAY_9_NY, coach=RecordingCoach())
+    assert nudges_of(db, REP) == []  # rolled back together: nothing queued, the time not advanced
+
+    monkeypatch.setattr(schedules, "record_shown_many", real)
+    assert at(pacer, MONDAY_9_NY + timedelta(minutes=1), coach=RecordingCoach()).counts["queued"] == 1
+    assert at(pacer, MONDAY_9_NY + timedelta(minutes=2), coach=RecordingCoach()).counts["queued"] == 0
+    assert [m.key for m in nudges_of(db, REP)] == [f"nudge:{REP}:2026-11-23"]
