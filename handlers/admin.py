@@ -87,7 +87,7 @@ def command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
             return nudges.settings_reply(deps, caller, rest)
         if sub not in EXAMPLES:
             raise InputError(
-                f"I don't know “/pacer {_show(head)}”. /pacer takes: help, {', '.join(EXAMPLES)}.",
+                f"I don't know “/pacer {_show(head)}”. /pacer takes: help, nudges, {', '.join(EXAMPLES)}.",
                 example="/pacer help",
             )
         service.ensure_admin(config, caller, what=WHAT[sub])
