@@ -13,7 +13,7 @@ from bot.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:
-    from handlers import activities, admin, deals, errors, events, goals, home, leaderboard, scoring
+    from handlers import activities, admin, deals, errors, events, goals, home, leaderboard, nudges, scoring
 
     deals.register(app, deps)
     activities.register(app, deps)
@@ -22,5 +22,6 @@ def register(app: App, deps: Deps) -> None:
     leaderboard.register(app, deps)
     admin.register(app, deps)
     home.register(app, deps)
+    nudges.register(app, deps)
     events.register(app, deps)
     errors.register(app, deps)

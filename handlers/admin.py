@@ -25,7 +25,7 @@ from bot.deps import Deps
 from bot.directory import Caller
 from bot.services import admin as service
 from bot.services import rules as rules_service
-from handlers import ids
+from handlers import ids, nudges
 from handlers import rules as published_rules
 from handlers.blocks.admin import (
     csat_blocks,
@@ -86,8 +86,10 @@ def command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
             return Reply(blocks=help_blocks(admin=admin), text=help_text(admin=admin))
         if sub in published_rules.SUBCOMMANDS:
             return published_rules.subcommand(deps, caller, sub, rest)
+        if sub == "nudges":  # every member's own setting, not an admin command
+            return nudges.settings_reply(deps, caller, rest)
         if sub not in EXAMPLES:
-            known = ", ".join([*published_rules.SUBCOMMANDS, *EXAMPLES])
+            known = ", ".join(["nudges", *published_rules.SUBCOMMANDS, *EXAMPLES])
             raise InputError(
                 f"I don't know “/pacer {show(head)}”. /pacer takes: help, {known}.",
                 example="/pacer help",

@@ -145,12 +145,14 @@ def change(
             for m in members.in_workspace(session, workspace_id=caller.workspace_id)
             if not m.is_bot and not m.deleted
         ]
-        announced = outbox.enqueue_many(
-            session,
-            workspace_id=caller.workspace_id,
-            kind="rules_changed",
-            messages=[(f"rules:v{after.version}:{user_id}", user_id, payload) for user_id in recipients],
-            now=now,
+        announced = len(
+            outbox.enqueue_many(
+                session,
+                workspace_id=caller.workspace_id,
+                kind="rules_changed",
+                messages=[(f"rules:v{after.version}:{user_id}", user_id, payload) for user_id in recipients],
+                now=now,
+            )
         )
     return RulesChanged(
         before=before, after=after, differences=changed.differences, announced=announced, unchanged=False

@@ -49,14 +49,3 @@ def insert_returning_id(session: Session, table: type[SQLModel], values: dict[st
     statement = _insert_or_nothing(connection.dialect.name, table.__table__, tuple(keys))  # type: ignore[attr-defined]
     found = connection.execute(statement, values).first()
     return None if found is None else found[0]
-
-
-def insert_many_ignoring_conflict(
-    session: Session, table: type[SQLModel], rows: list[dict[str, Any]], keys: list[str]
-) -> int:
-    """Insert many rows in one statement, skipping those whose unique `keys` exist; how many were inserted."""
-    if not rows:
-        return 0
-    connection = session.connection()
-    statement = _insert_or_nothing(connection.dialect.name, table.__table__, tuple(keys))  # type: ignore[attr-defined]
-    return len(connection.execute(statement, rows).all())

@@ -13,15 +13,17 @@ taken with `FOR UPDATE SKIP LOCKED`. SQLite has one writer at a time
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, func, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot.store.common import insert_ignoring_conflict, insert_many_ignoring_conflict
+from bot.store.common import insert_ignoring_conflict
 from bot.store.tables import OutboxMessage, Workspace
 
 CLAIM_FOR = timedelta(minutes=2)
@@ -374,9 +376,18 @@ def count_unknown(session: Session) -> int:
 
 
 def enqueue_many(
-    session: Session, *, workspace_id: int, kind: str, messages: list[tuple[str, str, dict[str, Any]]], now: datetime
-) -> int:
-    """Queue (key, channel, payload) messages in one statement, each once per key; how many were new."""
+    session: Session,
+    *,
+    workspace_id: int,
+    kind: str,
+    messages: Sequence[tuple[str, str, dict[str, Any]]],
+    now: datetime,
+) -> set[str]:
+    """Queue (key, channel, payload) messages of one workspace in one statement, each key at most once
+    (the rows `enqueue` writes); returns the keys this call inserted."""
+    if not messages:
+        return set()
+    connection = session.connection()
     rows = [
         {
             "workspace_id": workspace_id,
@@ -392,4 +403,11 @@ def enqueue_many(
         }
         for key, channel, payload in messages
     ]
-    return insert_many_ignoring_conflict(session, OutboxMessage, rows, ["workspace_id", "key"])
+    return {key for (key,) in connection.execute(_insert_keys(connection.dialect.name), rows)}
+
+
+@lru_cache(maxsize=2)
+def _insert_keys(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    return insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "key"]).returning(table.c.key)

@@ -306,3 +306,44 @@ class RuleVersion(SQLModel, table=True):
     set_by: str = Field(max_length=32)
     source: str = Field(max_length=16)
     created_at: datetime
+
+
+class NudgeSchedule(SQLModel, table=True):
+    """When a member's next daily nudge (and, for a manager, weekly digest) is due, and their choices.
+
+    Created lazily by the nudge job for every active member; `next_nudge_at` and `next_digest_at` are UTC
+    instants computed from `local_time` in the zone named by `tz` (the member's Slack `tz`, else the
+    workspace's), so a changed zone is noticed and the times recomputed.
+    """
+
+    __tablename__ = "nudge_schedule"
+    __table_args__ = (
+        UniqueConstraint("member_id"),  # one schedule per member (a member belongs to one workspace)
+        Index("ix_nudge_schedule_nudge_due", "next_nudge_at"),
+        Index("ix_nudge_schedule_digest_due", "next_digest_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    member_id: int = Field(foreign_key="member.id")
+    local_time: str = Field(default="09:00", max_length=5, description="HH:MM in the member's zone")
+    enabled: bool = True
+    snoozed_until: datetime | None = Field(default=None, description="no nudge before this instant")
+    tz: str = Field(max_length=64, description="the zone the next times were computed in")
+    next_nudge_at: datetime | None = None
+    next_digest_at: datetime | None = None
+    updated_at: datetime
+
+
+class CoachingShown(SQLModel, table=True):
+    """The coaching prompt a rep was shown on a local date, so it is not repeated within 5 working days."""
+
+    __tablename__ = "coaching_shown"
+    __table_args__ = (UniqueConstraint("workspace_id", "member_id", "shown_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    member_id: int = Field(foreign_key="member.id")
+    shown_on: date
+    rule: str = Field(max_length=40)
+    created_at: datetime

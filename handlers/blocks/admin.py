@@ -21,6 +21,7 @@ COMMAND_HELP = (
     ("/scorecard", "/scorecard farmer", "the published rules of a profile: metrics, weights, caps, bands"),
     ("/goal", "/goal @dana revenue 120k", "managers set a rep's target for a metric and period"),
     ("/leaderboard", "/leaderboard revenue this-month", "your team's standings"),
+    ("/pacer", "/pacer nudges 08:30", "your daily nudge: its local time, or `off` / `on` (Snooze sits on each nudge)"),
     ("/pacer", "/pacer rules", "the published counting rule and product lines, and changes scheduled"),
     ("/pacer", "/pacer help", "this help"),
 )

@@ -53,6 +53,7 @@ def test_help_lists_every_command_with_an_example(pacer, text):
     for command in ("/deal", "/activity", "/progress", "/scorecard", "/goal", "/leaderboard", "/pacer"):
         assert f"`{command} " in body
     assert "/pacer profile" not in body and "Admin" not in body
+    assert "`/pacer nudges 08:30`" in body and "`/pacer rules`" in body
 
 
 def test_help_adds_the_admin_subcommands_for_an_admin(pacer):

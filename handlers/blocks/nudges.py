@@ -1,0 +1,264 @@
+"""Block Kit for the daily nudge, the weekly manager digest and `/pacer nudges`.
+
+The nudge and the digest are rendered by the scheduled jobs into outbox payloads (`text` + `blocks`
+as plain dicts, ready for `chat.postMessage`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock
+
+from bot.services.home import STATUS_ORDER, ReportStatus, headline
+from bot.services.nudges import CoachingPrompt, RepFacts, Setting
+from handlers import ids
+from handlers.blocks.activities import _plural
+from handlers.blocks.common import as_dicts, context, day, escape, mention, section
+from handlers.blocks.home import reason
+from handlers.blocks.scoring import PACE_ICONS, bar
+from handlers.home import HOME_LOG_ACTIVITY, HOME_LOG_DEAL
+from scoring.metrics import format_percent, format_value
+from scoring.money import Money, format_amount
+
+SECTION_CHARS = 2900
+MAX_DIGEST_LINES = 40
+EXAMPLE_TIME = "/pacer nudges 08:30"
+
+
+def short_day(value: date) -> str:
+    return value.strftime("%a %d %b")
+
+
+def span(start: date, end: date) -> str:
+    return short_day(end) if start == end else f"{short_day(start)} – {short_day(end)}"
+
+
+def local_clock(instant: datetime, tz: Any) -> str:
+    local = instant.astimezone(tz)
+    return f"{local.strftime('%a %d %b, %H:%M')} ({tz.key})"
+
+
+def _progress_lines(facts: RepFacts, currency: str) -> list[str]:
+    standing = facts.standing
+    lines = []
+    for line in standing.score.lines:
+        status = standing.paces[line.metric].status
+        actual = format_value(line.unit, line.actual, currency=currency)
+        if line.target is None:
+            lines.append(f"*{line.label}* {actual} · no target set")
+            continue
+        target = format_value(line.unit, line.target, currency=currency)
+        text = (
+            f"*{line.label}* `{bar(line.attainment)}` {format_percent(line.attainment or Decimal(0), places=0)}"
+            f" — {actual} of {target}"
+        )
+        if status not in ("no target",):
+            text += f" · {PACE_ICONS[status]} {status}"
+        lines.append(text)
+    return lines
+
+
+def recent_text(facts: RepFacts, currency: str) -> str:
+    recent = facts.recent
+    when = "yesterday" if recent.start == recent.end else f"since {short_day(recent.start)}"
+    label = f"*Logged {when}* ({span(recent.start, recent.end)})"
+    if recent.empty:
+        return f"{label}: nothing. Log what you did with the buttons below."
+    parts = []
+    if recent.deals:
+        amount = format_amount(Money(recent.amount, currency))
+        parts.append(f"{recent.deals} deal{'s' if recent.deals != 1 else ''} ({amount})")
+    for kind, count in sorted(recent.activities.items(), key=lambda kv: (-kv[1], kv[0])):
+        if count:
+            parts.append(f"{count} {kind if count == 1 else _plural(kind)}")
+    return f"{label}: {', '.join(parts)}."
+
+
+def prompt_text(prompt: CoachingPrompt) -> str:
+    return f":bulb: *{escape(prompt.headline)}*\n{escape(prompt.evidence)}\n→ {escape(prompt.suggestion)}"
+
+
+class _Shapes:
+    """Block Kit shapes built once with `slack_sdk.models` and filled per message.
+
+    The daily nudge is rendered for every rep at once (10,000 at 09:00 in a big workspace), where
+    building and validating slack_sdk objects per message would dominate the job. These are the same
+    dicts `as_dicts` makes, with only text and button values swapped in.
+    """
+
+    def __init__(self) -> None:
+        self.header = HeaderBlock(text="-").to_dict()
+        self.section = section("-").to_dict()
+        self.context = context("-").to_dict()
+        self.actions = ActionsBlock(
+            block_id="nudge_actions",
+            elements=[
+                ButtonElement(text="Log a deal", action_id=HOME_LOG_DEAL, value="deal", style="primary"),
+                ButtonElement(text="Log an activity", action_id=HOME_LOG_ACTIVITY, value="activity"),
+                ButtonElement(text="Snooze tomorrow", action_id=ids.NUDGE_SNOOZE_DAY, value="-"),
+                ButtonElement(text="Snooze a week", action_id=ids.NUDGE_SNOOZE_WEEK, value="-"),
+            ],
+        ).to_dict()
+        self.footer = context(f"Change the time or pause: `{EXAMPLE_TIME}`, `/pacer nudges off`").to_dict()
+
+    def text_block(self, shape: dict[str, Any], text: str, limit: int = SECTION_CHARS) -> dict[str, Any]:
+        return {**shape, "text": {**shape["text"], "text": text[:limit]}}
+
+    def context_block(self, text: str) -> dict[str, Any]:
+        return {**self.context, "elements": [{**self.context["elements"][0], "text": text[:SECTION_CHARS]}]}
+
+    def buttons(self, nudge_day: date) -> dict[str, Any]:
+        snoozes = {ids.NUDGE_SNOOZE_DAY, ids.NUDGE_SNOOZE_WEEK}
+        elements = [
+            {**element, "value": nudge_day.isoformat()} if element["action_id"] in snoozes else element
+            for element in self.actions["elements"]
+        ]
+        return {**self.actions, "elements": elements}
+
+
+_shapes: _Shapes | None = None
+
+
+def _shape() -> _Shapes:
+    global _shapes
+    if _shapes is None:
+        _shapes = _Shapes()
+    return _shapes
+
+
+def nudge_message(facts: RepFacts, prompt: CoachingPrompt | None, *, currency: str) -> dict[str, Any]:
+    """The daily nudge as a `chat.postMessage` payload: progress, recent work, one prompt, the buttons."""
+    shapes = _shape()
+    standing = facts.standing
+    first = next(iter(standing.paces.values()), None)
+    days = f" · working day {first.working_days_elapsed} of {first.working_days_total}" if first else ""
+    blocks = [
+        shapes.text_block(shapes.header, f"Your {standing.period.label} so far", limit=150),
+        shapes.context_block(
+            f"{day(facts.today)}{days} · score *{standing.score.total} pts* ({standing.score.rating})"
+        ),
+        shapes.text_block(
+            shapes.section, "\n".join(_progress_lines(facts, currency)) or "Your scorecard has no metrics."
+        ),
+        shapes.text_block(shapes.section, recent_text(facts, currency)),
+    ]
+    if prompt is not None:
+        blocks.append(shapes.text_block(shapes.section, prompt_text(prompt)))
+    blocks += [shapes.buttons(facts.today), shapes.footer]
+    summary = f"Your {standing.period.label} so far: {standing.score.total} pts ({standing.score.rating})"
+    if prompt is not None:
+        summary += f" · {prompt.headline}"
+    return {"text": summary, "blocks": blocks}
+
+
+# --- the weekly digest ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Digest:
+    manager_user_id: str
+    day: date
+    idle_since: date  # the span "no activity" is judged over: idle_since … day - 1
+    reps: list[RepFacts]
+    prompts: dict[str, CoachingPrompt | None]
+    never_used: list[str]  # pacer.yml reports who have never used Pacer
+
+
+def _chunked(lines: list[str]) -> list[Block]:
+    blocks: list[Block] = []
+    chunk: list[str] = []
+    for line in lines:
+        if chunk and len("\n".join([*chunk, line])) > SECTION_CHARS:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    return blocks
+
+
+def _capped(lines: list[str], more: str) -> list[str]:
+    if len(lines) <= MAX_DIGEST_LINES:
+        return lines
+    return [*lines[:MAX_DIGEST_LINES], f"… and {len(lines) - MAX_DIGEST_LINES} more — {more}"]
+
+
+def digest_message(digest: Digest, *, currency: str) -> dict[str, Any]:  # noqa: ARG001 (money shown via reason)
+    """The weekly digest as a `chat.postMessage` payload."""
+    statuses: list[tuple[ReportStatus, RepFacts]] = sorted(
+        ((headline(f.standing), f) for f in digest.reps),
+        key=lambda pair: (STATUS_ORDER[pair[0].status], pair[0].standing.name.casefold(), pair[0].standing.user_id),
+    )
+    blocks: list[Block] = [HeaderBlock(text=f"Your team — week of {short_day(digest.day)}")]
+    if not statuses and not digest.never_used:
+        blocks.append(section("No one reports to you in Pacer yet. An admin sets it: `/pacer manager @dana @you`."))
+        return {"text": "Your weekly team digest", "blocks": as_dicts(blocks)}
+    standings = [
+        f"{PACE_ICONS.get(status.status, '')} *{escape(status.standing.name[:60])}* — {reason(status)}"
+        f" · {status.standing.score.total} pts ({status.standing.score.rating})"
+        for status, _ in statuses
+    ]
+    blocks.append(section("*Standings* (at risk first)"))
+    blocks += _chunked(_capped(standings, "`/leaderboard` shows everyone"))
+
+    last_day = digest.day.toordinal() - 1
+    idle_span = span(digest.idle_since, date.fromordinal(last_day))
+    idle = []
+    for status, facts in statuses:
+        if facts.last_logged is None or facts.last_logged < digest.idle_since:
+            since = f"last on {short_day(facts.last_logged)}" if facts.last_logged else "nothing logged ever"
+            idle.append(f"• *{escape(status.standing.name[:60])}* ({since})")
+    idle += [f"• {mention(user_id)} (has not used Pacer yet)" for user_id in digest.never_used]
+    heading = f"*No deal or activity logged* ({idle_span})"
+    blocks += _chunked(
+        [heading, *_capped(idle, "ask them to log their work")] if idle else [f"{heading}: everyone logged something."]
+    )
+
+    talks = []
+    for _, facts in statuses:
+        prompt = digest.prompts.get(facts.standing.user_id)
+        if prompt is not None:
+            talks.append(f"• {escape(prompt.manager_suggestion)}")  # names the rep and cites the evidence
+    if talks:
+        blocks.append(section("*Coaching conversations to have this week*"))
+        blocks += _chunked(_capped(talks, "see each rep's `/progress`"))
+    at_risk = sum(1 for status, _ in statuses if status.status == "at risk")
+    text = (
+        f"Your team this week: {len(statuses)} reps, {at_risk} at risk, {len(idle)} with nothing logged ({idle_span})"
+    )
+    return {"text": text, "blocks": as_dicts(blocks[:50])}
+
+
+# --- /pacer nudges ---------------------------------------------------------------------------------
+
+
+def setting_blocks(setting: Setting, *, changed: str | None = None) -> list[Block]:
+    tz = setting.tz
+    lines = []
+    if changed:
+        lines.append(f":white_check_mark: {changed}")
+    if not setting.is_rep:
+        lines.append("Daily nudges go to reps.")
+    elif not setting.enabled:
+        lines.append(f"Your daily nudge is *off* (it was set for {setting.local_time.strftime('%H:%M')} {tz.key}).")
+    else:
+        lines.append(f"Your daily nudge comes at *{setting.local_time.strftime('%H:%M')}* ({tz.key}) on working days.")
+        if setting.next_nudge_at is not None:
+            lines.append(f"Next one: {local_clock(setting.next_nudge_at, tz)}.")
+    if setting.next_digest_at is not None:
+        lines.append(f"Your weekly team digest: {local_clock(setting.next_digest_at, tz)}.")
+    return [
+        section("\n".join(lines)),
+        context(f"Change it: `{EXAMPLE_TIME}` (or `8:30am`) · pause: `/pacer nudges off` · resume: `/pacer nudges on`"),
+    ]
+
+
+def snoozed_blocks(resume: date, setting: Setting) -> list[Block]:
+    text = f":zzz: Snoozed — no nudge until {short_day(resume)}."
+    if setting.next_nudge_at is not None:
+        text += f" The next one: {local_clock(setting.next_nudge_at, setting.tz)}."
+    return [section(text)]
