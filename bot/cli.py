@@ -1,8 +1,9 @@
-"""`pacer` — run the bot, migrate the database, check the configuration."""
+"""`pacer` — run the bot and its scheduler, run jobs, migrate the database, check the configuration."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,8 +18,10 @@ from bot.settings import Settings
 cli = typer.Typer(help="Pacer: sales performance management inside Slack.", no_args_is_help=True, add_completion=False)
 db_cli = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 config_cli = typer.Typer(help="pacer.yml.", no_args_is_help=True)
+jobs_cli = typer.Typer(help="Scheduled jobs: list them, or run one now.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(config_cli, name="config")
+cli.add_typer(jobs_cli, name="jobs")
 
 CONNECT_HELP = """\
 Create the Slack app from manifest.yml (https://api.slack.com/apps → Create New App → From a manifest),
@@ -55,25 +58,131 @@ def run(
     workers: Annotated[
         int | None, typer.Option(help="gunicorn worker processes (default WEB_CONCURRENCY or 2)")
     ] = None,
+    scheduler: Annotated[
+        bool | None,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="run the scheduler in this deployment (default PACER_SCHEDULER or on); "
+            "turn it off for every web process but one, or run `pacer scheduler` separately",
+        ),
+    ] = None,
 ) -> None:
-    """Start the bot: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on /slack/events."""
+    """Start the bot: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on /slack/events.
+
+    The scheduler runs too (once per deployment, whatever the number of workers) unless
+    --no-scheduler or PACER_SCHEDULER=off.
+    """
     settings = load_settings()
     if port is not None:
         settings.port = port
     if workers is not None:
         settings.web_concurrency = workers
+    if scheduler is not None:
+        settings.pacer_scheduler = scheduler
     missing = settings.missing_for_run()
     if missing:
         raise fail(f"pacer: cannot start: missing {', '.join(missing)}.\n\n{CONNECT_HELP}")
     config = load_pacer_config(settings)
     configure(settings.log_level)
     _migrate(settings)
+    from bot.scheduler import AnotherSchedulerRuns
     from bot.server import serve_http, serve_socket_mode
 
-    if settings.socket_mode:
-        serve_socket_mode(settings, config)
-    else:
-        serve_http(settings, config)
+    try:
+        if settings.socket_mode:
+            serve_socket_mode(settings, config)
+        else:
+            serve_http(settings, config)
+    except AnotherSchedulerRuns as exc:
+        raise fail(str(exc)) from None
+
+
+@cli.command("scheduler")
+def scheduler_only(
+    exit_with_parent: Annotated[bool, typer.Option("--exit-with-parent", hidden=True)] = False,
+) -> None:
+    """Run only the scheduler (and an outbox sender for what it queues), e.g. beside web processes
+    started with `pacer run --no-scheduler`. On PostgreSQL a second one waits as a standby."""
+    settings = load_settings()
+    if settings.slack_bot_token is None:
+        raise fail(f"pacer: cannot start the scheduler: missing SLACK_BOT_TOKEN.\n\n{CONNECT_HELP}")
+    config = load_pacer_config(settings)
+    configure(settings.log_level)
+    _migrate(settings)
+    from bot.scheduler import AnotherSchedulerRuns
+    from bot.server import serve_scheduler
+
+    try:
+        serve_scheduler(settings, config, exit_with_parent=exit_with_parent)
+    except AnotherSchedulerRuns as exc:
+        raise fail(str(exc)) from None
+
+
+@jobs_cli.command("list")
+def jobs_list() -> None:
+    """Every job: its name, when the scheduler runs it, and what it does."""
+    from bot.jobs import JOBS
+
+    width = max(len(name) for name in JOBS)
+    for job in JOBS.values():
+        typer.echo(f"{job.name:<{width}}  {'every minute' if job.every_minute else 'on demand   '}  {job.help}")
+
+
+AT_EXAMPLE = "--at 2026-11-24T09:00:00Z (or with an offset: --at 2026-11-24T09:00:00+08:00)"
+
+
+def _parse_at(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise fail(f"pacer: --at {value!r} is not an ISO 8601 time; for example {AT_EXAMPLE}") from None
+    if at.tzinfo is None:
+        raise fail(f"pacer: --at {value!r} has no time zone, so the instant is ambiguous; for example {AT_EXAMPLE}")
+    return at.astimezone(UTC)
+
+
+@jobs_cli.command("run")
+def jobs_run(
+    job: Annotated[str, typer.Argument(help="the job's name (see `pacer jobs list`)")],
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="the time the job sees, ISO 8601 with a zone (default: now), e.g. 2026-11-24T09:00Z"),
+    ] = None,
+) -> None:
+    """Run one job once, now or as if at --at: it decides everything (what is due, retries,
+    expiries) from that time."""
+    from slack_sdk import WebClient
+
+    from bot.jobs import CALLS_SLACK, JOBS, JobContext
+    from bot.store.engine import Database
+    from bot.store.migrate import current_revision, head_revision
+
+    chosen = JOBS.get(job)
+    if chosen is None:
+        names = "\n".join(f"  {name:<12} {entry.help}" for name, entry in JOBS.items())
+        raise fail(
+            f"pacer: no job named {job!r}. The jobs are:\n{names}\nFor example: pacer jobs run {next(iter(JOBS))}"
+        )
+    now = _parse_at(at)
+    settings = load_settings()
+    if job in CALLS_SLACK and settings.slack_bot_token is None:
+        raise fail(f"pacer: the {job} job calls Slack: set SLACK_BOT_TOKEN.\n\n{CONNECT_HELP}")
+    config = load_pacer_config(settings)
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    db = Database(settings.database_url)
+    try:
+        if current_revision(db.engine) != head_revision():
+            raise fail("pacer: the database schema is not up to date; run `pacer db upgrade` first")
+        configure(settings.log_level)
+        context = JobContext(
+            db=db, config=config, client=WebClient(token=token, base_url=settings.slack_api_url), now=now
+        )
+        result = chosen.run(context)
+    finally:
+        db.dispose()
+    typer.echo(f"{result.summary()} (at {now.isoformat()})")
 
 
 def _migrate(settings: Settings) -> list[str]:
