@@ -251,6 +251,7 @@ class Scheduler:
         leadership: Leadership,
         heartbeat_seconds: float = 15.0,
         after_dispatch: Callable[[], None] | None = None,
+        holder: str | None = None,
     ) -> None:
         self.db = db
         self.config = config
@@ -260,7 +261,8 @@ class Scheduler:
         self.leadership = leadership
         self.heartbeat_seconds = heartbeat_seconds
         self.after_dispatch = after_dispatch
-        self.holder = this_process()
+        self.holder = holder or this_process()
+        self._standing_by = False
         self._leading = threading.Event()
         self._stopping = threading.Event()
         self._since: datetime | None = None
@@ -341,37 +343,41 @@ class Scheduler:
         self.leadership.release()
 
     def _watch(self) -> None:
-        standing_by = False
         while not self._stopping.is_set():
             try:
-                standing_by = self._keep_or_seek_leadership(standing_by)
+                self.heartbeat()
             except Exception:
                 logger.exception("scheduler: leadership check failed; will retry")
             self._stopping.wait(self.heartbeat_seconds)
 
-    def _keep_or_seek_leadership(self, standing_by: bool) -> bool:
+    def heartbeat(self) -> bool:
+        """One leadership step (every heartbeat_seconds): the leader proves it still holds the
+        lock and records it; a standby tries to take over. True when this process leads after it."""
         if self.leading:
             if self.leadership.still_leading():
                 self._record_lease()
-                return False
+                return True
             self._leading.clear()
+            self._standing_by = True
             logger.warning("scheduler: %s lost the lead; standing by", self.holder)
-            return True
+            return False
         if not self.leadership.try_lead():
-            if not standing_by:
+            if not self._standing_by:
                 logger.info(
                     "scheduler: standing by — another process leads; %s retries every %s s",
                     self.holder,
                     self.heartbeat_seconds,
                 )
-            return True
+            self._standing_by = True
+            return False
         self._since = self.clock()
+        self._standing_by = False
         self._leading.set()
         logger.info("scheduler: leading — %s dispatches every minute (%s)", self.holder, self.leadership.description)
         self._record_lease()
         if self._aps is not None:  # catch up at once rather than a minute from now
             self._aps.modify_job(DISPATCHER_ID, next_run_time=datetime.now(UTC))
-        return False
+        return True
 
     def _record_lease(self, *, dispatched: bool = False) -> None:
         now = self.clock()
