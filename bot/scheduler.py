@@ -326,6 +326,8 @@ class Scheduler:
         Raises AnotherSchedulerRuns on a SQLite database that already has a scheduler.
         """
         self.leadership.claim()
+        # APScheduler logs every run of the dispatcher at INFO; ours says what each job did.
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         self._aps = self.build()
         self._aps.start()
         self._watcher = threading.Thread(target=self._watch, name="pacer-scheduler-leadership", daemon=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -76,8 +77,8 @@ def processes() -> Iterator[list[Proc]]:
             proc.stop()
 
 
-def children(pid: int) -> list[str]:
-    """Command lines of the processes whose parent is `pid`."""
+def children(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of the processes whose parent is `pid`."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -88,12 +89,19 @@ def children(pid: int) -> list[str]:
         except OSError:
             continue
         if f"\nPPid:\t{pid}\n" in status:
-            found.append(cmdline)
+            found.append((int(entry.name), cmdline))
     return found
 
 
-def scheduler_children(pid: int) -> list[str]:
-    return [cmd for cmd in children(pid) if " scheduler" in cmd]
+def scheduler_children(pid: int) -> list[tuple[int, str]]:
+    return [(child, cmd) for child, cmd in children(pid) if " scheduler" in cmd]
+
+
+def alive(pid: int) -> bool:
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
 
 
 def holder_pid(db: Database) -> int | None:
@@ -105,6 +113,17 @@ def holder_pid(db: Database) -> int | None:
 def slack() -> Iterator[FakeSlack]:
     with FakeSlack() as fake:
         yield fake
+
+
+@pytest.fixture
+def socket_mode(slack: FakeSlack) -> Iterator[dict[str, str]]:
+    """Socket Mode that stays connecting: the WebSocket URL is a port that accepts and never answers."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"ws://127.0.0.1:{silent.getsockname()[1]}/"
+        slack.on("apps.connections.open", lambda _args: {"ok": True, "url": url})
+        yield {"SLACK_APP_TOKEN": "xapp-1-test"}
 
 
 @pytest.fixture
@@ -172,8 +191,9 @@ def test_two_schedulers_started_at_once_one_leads_and_the_other_takes_over_after
         assert [r.key for r in outbox_rows(db)] == [due_reminder]
 
 
-def test_pacer_run_runs_one_scheduler_for_all_its_workers_and_stops_it_when_it_stops(
-    tmp_path, db, slack, env, due_reminder
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGKILL"])
+def test_pacer_run_runs_one_scheduler_for_all_its_workers_and_it_ends_with_pacer_run(
+    tmp_path, db, slack, env, due_reminder, stop
 ):
     port = free_port()
     with processes() as started:
@@ -184,9 +204,9 @@ def test_pacer_run_runs_one_scheduler_for_all_its_workers_and_stops_it_when_it_s
         assert sent.args["text"] == "Reminder checkin:1:self-review"
 
         assert [r.key for r in outbox_rows(db)] == [due_reminder]
-        [child] = scheduler_children(run.pid)
-        assert "--exit-with-parent" in child
-        wait_until(lambda: holder_pid(db) not in (None, run.pid), what="the lease row")
+        [(child, command)] = scheduler_children(run.pid)  # one, whatever WEB_CONCURRENCY (2 here)
+        assert "--exit-with-parent" in command
+        wait_until(lambda: holder_pid(db) == child, what="the lease row")
         assert run.log.count(LEADING) == 1 and STANDING_BY not in run.log
 
         other = Proc(tmp_path, "other", ["scheduler"], env)
@@ -197,8 +217,13 @@ def test_pacer_run_runs_one_scheduler_for_all_its_workers_and_stops_it_when_it_s
         else:
             wait_until(lambda: STANDING_BY in other.log, what="a second scheduler to stand by")
 
-        run.stop()
-        assert run.popen.returncode == 0
+        if stop == "SIGTERM":
+            run.stop()
+            assert run.popen.returncode == 0
+        else:
+            os.kill(run.pid, signal.SIGKILL)
+            run.popen.wait(timeout=10)
+        wait_until(lambda: not alive(child), timeout=15, what="the scheduler process to end with pacer run")
         if db.is_sqlite:
             other = Proc(tmp_path, "after", ["scheduler"], env)
             started.append(other)
@@ -210,13 +235,17 @@ def test_pacer_run_runs_one_scheduler_for_all_its_workers_and_stops_it_when_it_s
     ("mode", "args", "extra"),
     [
         ("http", ["run", "--no-scheduler"], {}),
-        ("socket", ["run"], {"SLACK_APP_TOKEN": "xapp-1-test", "PACER_SCHEDULER": "off"}),
+        ("socket", ["run"], {"PACER_SCHEDULER": "off"}),
     ],
 )
-def test_pacer_run_without_the_scheduler_leaves_it_to_a_separate_one(tmp_path, db, slack, env, mode, args, extra):
+def test_pacer_run_without_the_scheduler_leaves_it_to_a_separate_one(
+    tmp_path, db, slack, env, socket_mode, mode, args, extra
+):
     port = free_port()
     with processes() as started:
-        run = Proc(tmp_path, "run", [*args, "--port", str(port)], {**env, **extra})
+        run = Proc(
+            tmp_path, "run", [*args, "--port", str(port)], {**env, **extra, **(socket_mode if mode == "socket" else {})}
+        )
         started.append(run)
         if mode == "http":
             wait_healthy(f"http://127.0.0.1:{port}", run.popen)
@@ -234,9 +263,9 @@ def test_pacer_run_without_the_scheduler_leaves_it_to_a_separate_one(tmp_path, d
         wait_until(lambda: holder_pid(db) == separate.pid, what="the separate scheduler's lease row")
 
 
-def test_socket_mode_runs_the_scheduler_in_its_own_process(tmp_path, db, slack, env, due_reminder):
+def test_socket_mode_runs_the_scheduler_in_its_own_process(tmp_path, db, slack, env, socket_mode, due_reminder):
     with processes() as started:
-        run = Proc(tmp_path, "run", ["run"], {**env, "SLACK_APP_TOKEN": "xapp-1-test"})
+        run = Proc(tmp_path, "run", ["run"], {**env, **socket_mode})
         started.append(run)
         slack.wait_for("apps.connections.open", timeout=30)
         [sent] = slack.wait_for("chat.postMessage", timeout=20)
