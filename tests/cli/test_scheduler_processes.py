@@ -231,6 +231,33 @@ def test_pacer_run_runs_one_scheduler_for_all_its_workers_and_it_ends_with_pacer
         assert len(slack.calls("chat.postMessage")) == 1
 
 
+def test_a_scheduler_process_that_dies_under_pacer_run_is_replaced(tmp_path, db, slack, env, due_reminder):
+    port = free_port()
+    with processes() as started:
+        run = Proc(tmp_path, "run", ["run", "--port", str(port)], env)
+        started.append(run)
+        wait_healthy(f"http://127.0.0.1:{port}", run.popen)
+        wait_until(lambda: len(scheduler_children(run.pid)) == 1, what="the scheduler process")
+        [(first, _)] = scheduler_children(run.pid)
+        slack.wait_for("chat.postMessage", timeout=30)
+        wait_until(lambda: holder_pid(db) == first, what="the first scheduler to lead")
+
+        os.kill(first, signal.SIGKILL)
+        wait_until(
+            lambda: [pid for pid, _ in scheduler_children(run.pid) if pid != first],
+            timeout=30,
+            what="a replacement scheduler process",
+        )
+        [(second, _)] = scheduler_children(run.pid)
+        wait_until(
+            lambda: holder_pid(db) == second and lease(db).dispatched_at is not None, what="the replacement to dispatch"
+        )
+
+        assert "stopped; starting another" in run.log
+        assert len(slack.calls("chat.postMessage")) == 1
+        assert [r.key for r in outbox_rows(db)] == [due_reminder]
+
+
 @pytest.mark.parametrize(
     ("mode", "args", "extra"),
     [
