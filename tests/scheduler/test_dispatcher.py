@@ -120,3 +120,32 @@ def test_the_registry_lists_the_reminders_and_outbox_jobs():
     assert JOBS["reminders"].every_minute is True
     assert JOBS["outbox"].every_minute is False
     assert all(name == job.name and job.help for name, job in JOBS.items())
+
+
+def test_a_leader_that_loses_its_lock_stops_dispatching_at_once_and_stands_by(db, config, clock, caplog):
+    class Flaky(SoleLeadership):
+        """Holds the lock until the connection under it dies; then someone else has it."""
+
+        def __init__(self) -> None:
+            self.connected = True
+
+        def still_leading(self) -> bool:
+            return self.connected
+
+        def try_lead(self) -> bool:
+            return self.connected
+
+    recorder = Recorder()
+    scheduler = make_scheduler(db, config, clock, [recorder.job("reminders")])
+    scheduler.leadership = lock = Flaky()
+    assert scheduler.heartbeat() is True
+    scheduler.tick()
+
+    lock.connected = False
+    missed = scheduler.tick()  # before the next heartbeat notices: the tick checks the lock itself
+    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+        assert scheduler.heartbeat() is False
+    standby_tick = scheduler.tick()
+
+    assert missed == [] and standby_tick == [] and len(recorder.seen) == 1
+    assert scheduler.leading is False and "lost the lead" in caplog.text
