@@ -69,8 +69,8 @@ def run(
 ) -> None:
     """Start the bot: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on /slack/events.
 
-    The scheduler runs too (once per deployment, whatever the number of workers) unless
-    --no-scheduler or PACER_SCHEDULER=off.
+    The scheduler runs too, once per deployment whatever the number of workers, unless --no-scheduler
+    or PACER_SCHEDULER=off.
     """
     settings = load_settings()
     if port is not None:
@@ -101,8 +101,11 @@ def run(
 def scheduler_only(
     exit_with_parent: Annotated[bool, typer.Option("--exit-with-parent", hidden=True)] = False,
 ) -> None:
-    """Run only the scheduler (and an outbox sender for what it queues), e.g. beside web processes
-    started with `pacer run --no-scheduler`. On PostgreSQL a second one waits as a standby."""
+    """Run only the scheduler, with an outbox sender for the messages it queues.
+
+    For deployments whose web processes run `pacer run --no-scheduler` (or PACER_SCHEDULER=off).
+    On PostgreSQL a second one waits as a hot standby; on SQLite a second one refuses to start.
+    """
     settings = load_settings()
     if settings.slack_bot_token is None:
         raise fail(f"pacer: cannot start the scheduler: missing SLACK_BOT_TOKEN.\n\n{CONNECT_HELP}")
@@ -145,26 +148,27 @@ def _parse_at(value: str | None) -> datetime:
 
 @jobs_cli.command("run")
 def jobs_run(
-    job: Annotated[str, typer.Argument(help="the job's name (see `pacer jobs list`)")],
+    job: Annotated[str | None, typer.Argument(help="the job's name (see `pacer jobs list`)")] = None,
     at: Annotated[
         str | None,
         typer.Option("--at", help="the time the job sees, ISO 8601 with a zone (default: now), e.g. 2026-11-24T09:00Z"),
     ] = None,
 ) -> None:
-    """Run one job once, now or as if at --at: it decides everything (what is due, retries,
-    expiries) from that time."""
+    """Run one job once, now or as if at --at.
+
+    The job decides everything from that time: what is due, when a retry may go, when a claim expires.
+    """
     from slack_sdk import WebClient
 
     from bot.jobs import CALLS_SLACK, JOBS, JobContext
     from bot.store.engine import Database
     from bot.store.migrate import current_revision, head_revision
 
-    chosen = JOBS.get(job)
-    if chosen is None:
+    chosen = JOBS.get(job or "")
+    if job is None or chosen is None:
         names = "\n".join(f"  {name:<12} {entry.help}" for name, entry in JOBS.items())
-        raise fail(
-            f"pacer: no job named {job!r}. The jobs are:\n{names}\nFor example: pacer jobs run {next(iter(JOBS))}"
-        )
+        problem = "name the job to run" if job is None else f"no job named {job!r}"
+        raise fail(f"pacer: {problem}. The jobs are:\n{names}\nFor example: pacer jobs run {next(iter(JOBS))}")
     now = _parse_at(at)
     settings = load_settings()
     if job in CALLS_SLACK and settings.slack_bot_token is None:

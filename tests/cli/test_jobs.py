@@ -94,6 +94,13 @@ def test_an_unknown_job_is_answered_with_the_list_of_jobs_and_exit_code_2():
     assert any(f"For example: pacer jobs run {name}" in result.output for name in JOBS)
 
 
+def test_jobs_run_without_a_job_is_answered_with_the_list_of_jobs_and_exit_code_2():
+    result = pacer("jobs", "run")
+
+    assert result.exit_code == 2
+    assert "name the job to run" in result.output and all(name in result.output for name in JOBS)
+
+
 @pytest.mark.parametrize(
     ("at", "problem"),
     [
