@@ -123,7 +123,7 @@ def socket_mode(slack: FakeSlack) -> Iterator[dict[str, str]]:
         silent.listen(8)
         url = f"ws://127.0.0.1:{silent.getsockname()[1]}/"
         slack.on("apps.connections.open", lambda _args: {"ok": True, "url": url})
-        yield {"SLACK_APP_TOKEN": "xapp-1-test"}
+        yield {"SLACK_APP_TOKEN": slack.token}  # the fake knows one token
 
 
 @pytest.fixture
@@ -287,6 +287,7 @@ def test_pacer_run_without_the_scheduler_leaves_it_to_a_separate_one(
 
         assert LEADING in separate.log and STANDING_BY not in separate.log
         assert LEADING not in run.log and scheduler_children(run.pid) == []
+        assert run.poll() is None, run.log  # still serving all along
         wait_until(lambda: holder_pid(db) == separate.pid, what="the separate scheduler's lease row")
 
 
@@ -296,6 +297,7 @@ def test_socket_mode_runs_the_scheduler_in_its_own_process(tmp_path, db, slack, 
         started.append(run)
         slack.wait_for("apps.connections.open", timeout=30)
         [sent] = slack.wait_for("chat.postMessage", timeout=20)
+        assert run.poll() is None, run.log
 
         assert sent.args["channel"] == "UREP0001"
         assert scheduler_children(run.pid) == []
