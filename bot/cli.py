@@ -1,8 +1,9 @@
-"""`pacer` — run the bot, migrate the database, check the configuration."""
+"""`pacer` — run the bot and its scheduler, run jobs, migrate the database, check the configuration."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,8 +18,12 @@ from bot.settings import Settings
 cli = typer.Typer(help="Pacer: sales performance management inside Slack.", no_args_is_help=True, add_completion=False)
 db_cli = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 config_cli = typer.Typer(help="pacer.yml.", no_args_is_help=True)
+jobs_cli = typer.Typer(help="Scheduled jobs: list them, or run one now.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(config_cli, name="config")
+outbox_cli = typer.Typer(help="Messages owed to Slack: counts, and the ones that need a human.", no_args_is_help=True)
+cli.add_typer(jobs_cli, name="jobs")
+cli.add_typer(outbox_cli, name="outbox")
 
 CONNECT_HELP = """\
 Create the Slack app from manifest.yml (https://api.slack.com/apps → Create New App → From a manifest),
@@ -55,25 +60,135 @@ def run(
     workers: Annotated[
         int | None, typer.Option(help="gunicorn worker processes (default WEB_CONCURRENCY or 2)")
     ] = None,
+    scheduler: Annotated[
+        bool | None,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="run the scheduler in this deployment (default PACER_SCHEDULER or on); "
+            "turn it off for every web process but one, or run `pacer scheduler` separately",
+        ),
+    ] = None,
 ) -> None:
-    """Start the bot: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on /slack/events."""
+    """Start the bot: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on /slack/events.
+
+    The scheduler runs too, once per deployment whatever the number of workers, unless --no-scheduler
+    or PACER_SCHEDULER=off.
+    """
     settings = load_settings()
     if port is not None:
         settings.port = port
     if workers is not None:
         settings.web_concurrency = workers
+    if scheduler is not None:
+        settings.pacer_scheduler = scheduler
     missing = settings.missing_for_run()
     if missing:
         raise fail(f"pacer: cannot start: missing {', '.join(missing)}.\n\n{CONNECT_HELP}")
     config = load_pacer_config(settings)
     configure(settings.log_level)
     _migrate(settings)
+    from bot.scheduler import AnotherSchedulerRuns
     from bot.server import serve_http, serve_socket_mode
 
-    if settings.socket_mode:
-        serve_socket_mode(settings, config)
-    else:
-        serve_http(settings, config)
+    try:
+        if settings.socket_mode:
+            serve_socket_mode(settings, config)
+        else:
+            serve_http(settings, config)
+    except AnotherSchedulerRuns as exc:
+        raise fail(str(exc)) from None
+
+
+@cli.command("scheduler")
+def scheduler_only(
+    exit_with_parent: Annotated[bool, typer.Option("--exit-with-parent", hidden=True)] = False,
+) -> None:
+    """Run only the scheduler, with an outbox sender for the messages it queues.
+
+    For deployments whose web processes run `pacer run --no-scheduler` (or PACER_SCHEDULER=off).
+    On PostgreSQL a second one waits as a hot standby; on SQLite a second one refuses to start.
+    """
+    settings = load_settings()
+    if settings.slack_bot_token is None:
+        raise fail(f"pacer: cannot start the scheduler: missing SLACK_BOT_TOKEN.\n\n{CONNECT_HELP}")
+    config = load_pacer_config(settings)
+    configure(settings.log_level)
+    _migrate(settings)
+    from bot.scheduler import AnotherSchedulerRuns
+    from bot.server import serve_scheduler
+
+    try:
+        serve_scheduler(settings, config, exit_with_parent=exit_with_parent)
+    except AnotherSchedulerRuns as exc:
+        raise fail(str(exc)) from None
+
+
+@jobs_cli.command("list")
+def jobs_list() -> None:
+    """Every job: its name, when the scheduler runs it, and what it does."""
+    from bot.jobs import JOBS
+
+    width = max(len(name) for name in JOBS)
+    for job in JOBS.values():
+        typer.echo(f"{job.name:<{width}}  {'every minute' if job.every_minute else 'on demand   '}  {job.help}")
+
+
+AT_EXAMPLE = "--at 2026-11-24T09:00:00Z (or with an offset: --at 2026-11-24T09:00:00+08:00)"
+
+
+def _parse_at(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise fail(f"pacer: --at {value!r} is not an ISO 8601 time; for example {AT_EXAMPLE}") from None
+    if at.tzinfo is None:
+        raise fail(f"pacer: --at {value!r} has no time zone, so the instant is ambiguous; for example {AT_EXAMPLE}")
+    return at.astimezone(UTC)
+
+
+@jobs_cli.command("run")
+def jobs_run(
+    job: Annotated[str | None, typer.Argument(help="the job's name (see `pacer jobs list`)")] = None,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="the time the job sees, ISO 8601 with a zone (default: now), e.g. 2026-11-24T09:00Z"),
+    ] = None,
+) -> None:
+    """Run one job once, now or as if at --at.
+
+    The job decides everything from that time: what is due, when a retry may go, when a claim expires.
+    """
+    from slack_sdk import WebClient
+
+    from bot.jobs import CALLS_SLACK, JOBS, JobContext
+    from bot.store.engine import Database
+    from bot.store.migrate import current_revision, head_revision
+
+    chosen = JOBS.get(job or "")
+    if job is None or chosen is None:
+        names = "\n".join(f"  {name:<12} {entry.help}" for name, entry in JOBS.items())
+        problem = "name the job to run" if job is None else f"no job named {job!r}"
+        raise fail(f"pacer: {problem}. The jobs are:\n{names}\nFor example: pacer jobs run {next(iter(JOBS))}")
+    now = _parse_at(at)
+    settings = load_settings()
+    if job in CALLS_SLACK and settings.slack_bot_token is None:
+        raise fail(f"pacer: the {job} job calls Slack: set SLACK_BOT_TOKEN.\n\n{CONNECT_HELP}")
+    config = load_pacer_config(settings)
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    db = Database(settings.database_url)
+    try:
+        if current_revision(db.engine) != head_revision():
+            raise fail("pacer: the database schema is not up to date; run `pacer db upgrade` first")
+        configure(settings.log_level)
+        context = JobContext(
+            db=db, config=config, client=WebClient(token=token, base_url=settings.slack_api_url), now=now
+        )
+        result = chosen.run(context)
+    finally:
+        db.dispose()
+    typer.echo(f"{result.summary()} (at {now.isoformat()})")
 
 
 def _migrate(settings: Settings) -> list[str]:
@@ -127,6 +242,68 @@ def config_check() -> None:
     )
 
 
+@outbox_cli.command("status")
+def outbox_status(
+    limit: Annotated[int, typer.Option(help="how many unknown messages to list", min=1, max=1000)] = 20,
+) -> None:
+    """Messages per status, and the oldest that ended `unknown` (Slack may or may not have posted them).
+
+    Exits 1 while any message is `unknown`, so a monitor can alert on it.
+    """
+    from bot.store import outbox
+    from bot.store.engine import Database
+
+    db = Database(load_settings().database_url)
+    try:
+        with db.reading() as session:
+            counts = outbox.counts(session)
+            unknown = outbox.unknown_messages(session, limit=limit)
+    finally:
+        db.dispose()
+    order = ["pending", "sending", "reconcile", "sent", "failed", "unknown"]
+    shown = sorted(counts.items(), key=lambda item: (order.index(item[0]) if item[0] in order else 99, item[0]))
+    typer.echo("outbox: " + (", ".join(f"{n} {status}" for status, n in shown) or "empty"))
+    for message, team_id in unknown:
+        typer.echo(
+            f"  #{message.id} {team_id} {message.kind} to {message.channel} ({message.key}), queued "
+            f"{message.created_at:%Y-%m-%d %H:%M} UTC: {message.error or 'no detail'}"
+        )
+    if counts.get("unknown"):
+        typer.echo(
+            "Look for each in Slack, then settle it: pacer outbox resolve <id> sent|failed --note '<what you saw>'"
+        )
+        raise typer.Exit(code=1)
+
+
+class Outcome(StrEnum):
+    sent = "sent"
+    failed = "failed"
+
+
+@outbox_cli.command("resolve")
+def outbox_resolve(
+    message_id: Annotated[int, typer.Argument(help="the number `pacer outbox status` shows after #")],
+    outcome: Annotated[Outcome, typer.Argument(help="sent: it is in Slack; failed: it is not (it won't be resent)")],
+    note: Annotated[str, typer.Option(help="what you found, kept with the message")],
+) -> None:
+    """Settle an `unknown` message after checking Slack. Pacer never resends an ambiguous message itself."""
+    from bot.clock import system_clock
+    from bot.store import outbox
+    from bot.store.engine import Database
+
+    db = Database(load_settings().database_url)
+    try:
+        with db.transaction() as session:
+            settled = outbox.resolve_unknown(
+                session, message_id=message_id, status=outcome.value, note=note, now=system_clock()
+            )
+    finally:
+        db.dispose()
+    if settled is None:
+        raise fail(f"pacer: there is no unknown outbox message #{message_id}; see `pacer outbox status`")
+    typer.echo(f"#{message_id} ({settled.key}) is now {outcome.value}")
+
+
 class ImportKind(StrEnum):
     deals = "deals"
     csat = "csat"
@@ -166,13 +343,19 @@ def import_csv(
         typer.echo(f"{file.name}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8", err=True)
         raise typer.Exit(code=1) from None
     now = system_clock()
-    rows, problems = importer.read(kind.value, text, config=config, today=local_today(now, zone(None, config.timezone)))
-    if problems:
-        _report_problems(file.name, problems)
     db = Database(settings.database_url)
     try:
         if current_revision(db.engine) != head_revision():
             raise fail("pacer: the database schema is not up to date; run `pacer db upgrade` first")
+        rows, problems = importer.read(
+            kind.value,
+            text,
+            config=config,
+            today=local_today(now, zone(None, config.timezone)),
+            product_lines=importer.known_product_lines(db, team_id=team_id, config=config),
+        )
+        if problems:
+            _report_problems(file.name, problems)
         summary = importer.store(db, team_id=team_id, rows=rows, config=config, now=now, dry_run=dry_run)
     finally:
         db.dispose()

@@ -16,6 +16,7 @@ from bot.config import PacerConfig
 from bot.directory import Directory, users_info_lookup
 from bot.outbox import OutboxSender
 from bot.store.engine import Database
+from bot.store.outbox import DEFAULT_PER_MINUTE
 from bot.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def build_deps(
     clock: Clock = system_clock,
     start_sender: bool = True,
     background_workers: int = 4,
+    outbox_per_minute: int = DEFAULT_PER_MINUTE,
 ) -> Deps:
     client = web_client(token=token, base_url=base_url)
     lookup_client = WebClient(
@@ -80,7 +82,7 @@ def build_deps(
     )
     directory = Directory(config=config, lookup=users_info_lookup(lookup_client))
     outbox_client = WebClient(token=token, base_url=base_url, timeout=10, retry_handlers=[])
-    sender = OutboxSender(db=db, client=outbox_client, clock=clock)
+    sender = OutboxSender(db=db, client=outbox_client, clock=clock, per_minute=outbox_per_minute)
     if start_sender:
         sender.start()
     return Deps(

@@ -19,18 +19,20 @@ import hashlib
 import io
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, TypeVar
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.config import SLACK_USER_ID, PacerConfig
 from bot.directory import placement_for
+from bot.services import rules
 from bot.services.admin import required_spelling
 from bot.store import audit, csat, customers, deals, members, training, workspaces
 from bot.store.engine import Database
+from bot.store.tables import Workspace
 from handlers.parse import DealRequest, deal_from_fields
 from scoring.customers import close_matches, name_key
 from scoring.errors import FieldErrors
@@ -122,8 +124,14 @@ class _Invalid(Exception):
 # --- reading and validating ----------------------------------------------------------------------
 
 
-def read(kind: Kind, text: str, *, config: PacerConfig, today: date) -> tuple[list[Row], list[Problem]]:
-    """Every row of the CSV validated; the rows are usable only when there are no problems."""
+def read(
+    kind: Kind, text: str, *, config: PacerConfig, today: date, product_lines: Sequence[str] | None = None
+) -> tuple[list[Row], list[Problem]]:
+    """Every row of the CSV validated; the rows are usable only when there are no problems.
+
+    `product_lines`: the names a deal may carry (default pacer.yml's; see `known_product_lines`).
+    """
+    lines_known = config.product_names if product_lines is None else list(product_lines)
     lines = list(_records(text))
     if not lines:
         return [], [Problem(0, None, f"the file is empty; the first line must name the columns: {_columns(kind)}")]
@@ -144,7 +152,7 @@ def read(kind: Kind, text: str, *, config: PacerConfig, today: date) -> tuple[li
             continue
         values = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(names)}
         try:
-            rows.append(_row(kind, line, values, config=config, today=today, seen=seen))
+            rows.append(_row(kind, line, values, config=config, today=today, seen=seen, product_lines=lines_known))
         except _Invalid as invalid:
             problems.append(Problem(line, invalid.column, invalid.message))
         except FieldErrors as errors:
@@ -155,6 +163,15 @@ def read(kind: Kind, text: str, *, config: PacerConfig, today: date) -> tuple[li
     if not rows and not problems:
         problems.append(Problem(header_line, None, "the file has a header but no rows"))
     return rows, problems
+
+
+def known_product_lines(db: Database, *, team_id: str, config: PacerConfig) -> list[str]:
+    """Every product line the workspace's rules ever published (old deals may name a retired one)."""
+    with db.reading() as session:
+        workspace_id = session.exec(select(Workspace.id).where(Workspace.team_id == team_id)).first()
+        if workspace_id is None:
+            return config.product_names
+        return rules.every_product_name(session, workspace_id=workspace_id, config=config)
 
 
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -205,9 +222,18 @@ def _key(kind: Kind, parts: list[str], seen: Counter[str]) -> str:
     return "csv:" + hashlib.sha256(normalised.encode()).hexdigest()
 
 
-def _row(kind: Kind, line: int, values: dict[str, str], *, config: PacerConfig, today: date, seen: Counter[str]) -> Row:
+def _row(
+    kind: Kind,
+    line: int,
+    values: dict[str, str],
+    *,
+    config: PacerConfig,
+    today: date,
+    seen: Counter[str],
+    product_lines: Sequence[str],
+) -> Row:
     if kind == "deals":
-        return _deal_row(line, values, config=config, today=today, seen=seen)
+        return _deal_row(line, values, config=config, today=today, seen=seen, product_lines=product_lines)
     if kind == "csat":
         return _csat_row(line, values, today=today, seen=seen)
     errors: dict[str, str] = {}
@@ -219,7 +245,15 @@ def _row(kind: Kind, line: int, values: dict[str, str], *, config: PacerConfig, 
     return TrainingRow(line=line, member=member, course=course, completed_on=completed_on)
 
 
-def _deal_row(line: int, values: dict[str, str], *, config: PacerConfig, today: date, seen: Counter[str]) -> DealRow:
+def _deal_row(
+    line: int,
+    values: dict[str, str],
+    *,
+    config: PacerConfig,
+    today: date,
+    seen: Counter[str],
+    product_lines: Sequence[str],
+) -> DealRow:
     errors: dict[str, str] = {}
     owner = _collect(errors, lambda: _user_id(values["owner"], column="owner"))
     signed_on = _collect(errors, lambda: _date(values["signed_on"], column="signed_on", today=today))
@@ -236,7 +270,7 @@ def _deal_row(line: int, values: dict[str, str], *, config: PacerConfig, today: 
             note=values.get("note") or None,
             today=today,
             currency=config.currency,
-            product_lines=config.product_names,
+            product_lines=product_lines,
         )
     except FieldErrors as more:
         errors.update({k: v for k, v in more.errors.items() if k != "date"})

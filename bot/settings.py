@@ -29,6 +29,21 @@ class Settings(BaseSettings):
     )
     web_threads: int = Field(default=1, ge=1, le=256, description="request threads per worker process")
     log_level: str = "INFO"
+    pacer_scheduler: bool = Field(
+        default=True, description="run the scheduler inside `pacer run` (off for extra web processes)"
+    )
+    pacer_scheduler_heartbeat_seconds: float = Field(
+        default=15.0,
+        ge=0.2,
+        le=30.0,
+        description="how often the leading scheduler proves it is alive and a standby tries to take over",
+    )
+    pacer_outbox_per_minute: int = Field(
+        default=180,
+        ge=1,
+        le=1000,
+        description="Slack messages per minute per workspace, shared by every sender (Slack allows several hundred)",
+    )
 
     @field_validator("slack_api_url")
     @classmethod

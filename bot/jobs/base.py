@@ -43,3 +43,4 @@ class Job:
     help: str  # one line, shown by `pacer jobs list`
     run: Callable[[JobContext], JobResult]
     every_minute: bool = True  # False: on demand only
+    calls_slack: bool = False  # the job itself calls the Slack Web API (needs SLACK_BOT_TOKEN)

@@ -411,3 +411,33 @@ def _insert_keys(dialect: str) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     return insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "key"]).returning(table.c.key)
+
+
+def unknown_messages(session: Session, *, limit: int) -> list[tuple[OutboxMessage, str]]:
+    """The oldest messages that ended `unknown`, with their workspaces' team ids (for an operator)."""
+    rows = session.exec(
+        select(OutboxMessage, Workspace.team_id)
+        .join(Workspace)
+        .where(col(OutboxMessage.status) == "unknown")
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    )
+    return [(message, team_id) for message, team_id in rows]
+
+
+def resolve_unknown(
+    session: Session, *, message_id: int, status: str, note: str, now: datetime
+) -> OutboxMessage | None:
+    """An operator settles an `unknown` message after looking in Slack: `sent` or `failed`.
+
+    Returns the message, or None when there is no `unknown` message with that id.
+    """
+    message = session.get(OutboxMessage, message_id)
+    if message is None or message.status != "unknown":
+        return None
+    message.status = status
+    message.error = f"{message.error or ''} — resolved by an operator: {note}"[:300]
+    if status == "sent":
+        message.sent_at = now
+    session.add(message)
+    return message

@@ -347,3 +347,43 @@ class CoachingShown(SQLModel, table=True):
     shown_on: date
     rule: str = Field(max_length=40)
     created_at: datetime
+
+
+class Reminder(SQLModel, table=True):
+    """A message owed at a later time (a pending check-in step, an appeal deadline).
+
+    Scheduled once per (workspace, key); the `reminders` job turns a due one into an outbox row
+    (`reminder:<key>`) and marks it `queued` in the same transaction. `cancelled` ones never send.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "key"),
+        Index("ix_reminder_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    key: str = Field(max_length=180)
+    recipient: str = Field(max_length=32, description="user or channel id")
+    kind: str = Field(max_length=24)
+    due_at: datetime
+    text: str = Field(max_length=3000)
+    blocks: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    status: str = Field(default="pending", max_length=10)
+    created_at: datetime
+    done_at: datetime | None = Field(default=None, description="when it was queued or cancelled")
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Which process leads the scheduler, and its last heartbeat — for operators to read.
+
+    The lock itself is an advisory lock (PostgreSQL) or a lock file (SQLite); this row only shows it.
+    """
+
+    __tablename__ = "scheduler_lease"
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=200, description="host and pid of the leading process")
+    leading_since: datetime
+    heartbeat_at: datetime
+    dispatched_at: datetime | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli import cli
+from bot.store import rules, workspaces
 from bot.store.tables import CsatResult, TrainingCompletion
+from scoring.rules import ProductLine, RuleSet
 from tests.support import reads
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -198,3 +201,32 @@ def test_a_bad_score_and_a_bad_team_id_are_refused(run, tmp_path):
     result = run("import", "csat", path, "--team-id", "T1")
     assert result.exit_code == 1 and "csat.csv:2: score: “6” is not a whole number from 1 to 5" in result.stderr
     assert run("import", "csat", path, "--team-id", "acme").exit_code == 2
+
+
+def test_a_product_line_published_with_pacer_products_can_be_imported_even_once_retired(run, db, tmp_path):
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    with db.transaction() as session:
+        workspace = workspaces.ensure_workspace(session, team_id="T1", now=now)
+        for version, lines in (
+            (1, (ProductLine("Core"), ProductLine("Cloud", premium=True))),
+            (2, (ProductLine("Core"),)),
+        ):
+            rules.add(
+                session,
+                workspace_id=workspace.id,
+                rules=RuleSet(version, date(2026, 10 + version, 1), "signed", lines),
+                set_by="UADM0001",
+                source="admin",
+                now=now,
+            )
+    path = write(
+        tmp_path, "deals.csv", "owner,customer,amount,signed_on,product_line\nUREP0001,Acme,5000,2026-11-02,Cloud\n"
+    )
+    result = run("import", "deals", path, "--team-id", "T1")
+    assert result.exit_code == 0, result.output
+    assert [d.product_line for d in reads.deals(db)] == ["Cloud"]
+    bad = write(
+        tmp_path, "bad.csv", "owner,customer,amount,signed_on,product_line\nUREP0001,Acme,5000,2026-11-02,Nope\n"
+    )
+    refused = run("import", "deals", bad, "--team-id", "T1")
+    assert refused.exit_code == 1 and "Cloud" in refused.output
