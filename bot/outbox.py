@@ -406,7 +406,7 @@ def deliver_job(ctx: JobContext) -> JobResult:
         clock=lambda: ctx.now + timedelta(seconds=time.monotonic() - started),
     )
     report = sender.run_until_idle()
-    counts = {"sent": 0, **report.counts()}  # "0 sent" says the job ran and found nothing due
+    counts = report.counts() or {"sent": 0}  # "0 sent": the job ran and found nothing due
     if report.unknown_total:
         counts["unknown in all"] = report.unknown_total
     return JobResult("outbox", counts)

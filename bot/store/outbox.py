@@ -90,20 +90,34 @@ def enqueue(
     return insert_ignoring_conflict(
         session,
         OutboxMessage,
-        {
-            "workspace_id": workspace_id,
-            "key": key,
-            "kind": kind,
-            "channel": channel,
-            "payload": payload,
-            "status": "pending",
-            "attempts": 0,
-            "checks": 0,
-            "not_before": not_before or now,
-            "created_at": now,
-        },
+        _row(workspace_id, key, kind, channel, payload, now=now, not_before=not_before),
         ["workspace_id", "key"],
     )
+
+
+def _row(
+    workspace_id: int,
+    key: str,
+    kind: str,
+    channel: str,
+    payload: dict[str, Any],
+    *,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> dict[str, Any]:
+    """A new outbox row's values (for Core inserts: every column without a database default)."""
+    return {
+        "workspace_id": workspace_id,
+        "key": key,
+        "kind": kind,
+        "channel": channel,
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "checks": 0,
+        "not_before": not_before or now,
+        "created_at": now,
+    }
 
 
 def expire_abandoned(session: Session, *, now: datetime, check_after: timedelta = timedelta(0)) -> Expired:
@@ -388,21 +402,7 @@ def enqueue_many(
     if not messages:
         return set()
     connection = session.connection()
-    rows = [
-        {
-            "workspace_id": workspace_id,
-            "key": key,
-            "kind": kind,
-            "channel": channel,
-            "payload": payload,
-            "status": "pending",
-            "attempts": 0,
-            "checks": 0,
-            "not_before": now,
-            "created_at": now,
-        }
-        for key, channel, payload in messages
-    ]
+    rows = [_row(workspace_id, key, kind, channel, payload, now=now) for key, channel, payload in messages]
     return {key for (key,) in connection.execute(_insert_keys(connection.dialect.name), rows)}
 
 

@@ -11,8 +11,8 @@ from bot.services.home import Dashboard, ReportStatus
 from handlers.blocks.common import context, day, section
 from handlers.blocks.deals import describe
 from handlers.blocks.leaderboard import SECTION_CHARS, display_name
-from handlers.blocks.scoring import PACE_ICONS, bar
-from scoring.metrics import format_percent, format_value
+from handlers.blocks.scoring import PACE_ICONS, metric_lines
+from scoring.metrics import format_percent
 from scoring.money import Money, format_amount
 
 MAX_TEAM_LINES = 40
@@ -20,21 +20,7 @@ MAX_TEAM_LINES = 40
 
 def _scorecard(dashboard: Dashboard, currency: str) -> list[Block]:
     report = dashboard.progress
-    lines = []
-    for line in report.score.lines:
-        status = report.paces[line.metric].status
-        actual = format_value(line.unit, line.actual, currency=currency)
-        if line.target is None:
-            lines.append(f"*{line.label}* `{bar(None)}` {actual} · no target set")
-            continue
-        target = format_value(line.unit, line.target, currency=currency)
-        text = (
-            f"*{line.label}* `{bar(line.attainment)}` {format_percent(line.attainment or Decimal(0), places=0)}"
-            f" — {actual} of {target}"
-        )
-        if status != "no target":
-            text += f" · {PACE_ICONS[status]} {status}"
-        lines.append(text)
+    lines = metric_lines(report.score, report.paces, currency=currency)
     payout = format_amount(Money(report.payout.total, currency))
     first = next(iter(report.paces.values()), None)
     days = f" · working day {first.working_days_elapsed} of {first.working_days_total}" if first else ""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock
@@ -19,9 +18,8 @@ from handlers import ids
 from handlers.blocks.activities import _plural
 from handlers.blocks.common import as_dicts, context, day, escape, mention, section
 from handlers.blocks.home import reason
-from handlers.blocks.scoring import PACE_ICONS, bar
+from handlers.blocks.scoring import PACE_ICONS, metric_lines
 from handlers.home import HOME_LOG_ACTIVITY, HOME_LOG_DEAL
-from scoring.metrics import format_percent, format_value
 from scoring.money import Money, format_amount
 
 SECTION_CHARS = 2900
@@ -40,26 +38,6 @@ def span(start: date, end: date) -> str:
 def local_clock(instant: datetime, tz: Any) -> str:
     local = instant.astimezone(tz)
     return f"{local.strftime('%a %d %b, %H:%M')} ({tz.key})"
-
-
-def _progress_lines(facts: RepFacts, currency: str) -> list[str]:
-    standing = facts.standing
-    lines = []
-    for line in standing.score.lines:
-        status = standing.paces[line.metric].status
-        actual = format_value(line.unit, line.actual, currency=currency)
-        if line.target is None:
-            lines.append(f"*{line.label}* {actual} · no target set")
-            continue
-        target = format_value(line.unit, line.target, currency=currency)
-        text = (
-            f"*{line.label}* `{bar(line.attainment)}` {format_percent(line.attainment or Decimal(0), places=0)}"
-            f" — {actual} of {target}"
-        )
-        if status not in ("no target",):
-            text += f" · {PACE_ICONS[status]} {status}"
-        lines.append(text)
-    return lines
 
 
 def recent_text(facts: RepFacts, currency: str) -> str:
@@ -142,7 +120,9 @@ def nudge_message(facts: RepFacts, prompt: CoachingPrompt | None, *, currency: s
             f"{day(facts.today)}{days} · score *{standing.score.total} pts* ({standing.score.rating})"
         ),
         shapes.text_block(
-            shapes.section, "\n".join(_progress_lines(facts, currency)) or "Your scorecard has no metrics."
+            shapes.section,
+            "\n".join(metric_lines(facts.standing.score, facts.standing.paces, currency=currency))
+            or "Your scorecard has no metrics.",
         ),
         shapes.text_block(shapes.section, recent_text(facts, currency)),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
@@ -10,8 +11,10 @@ from bot.services.progress import Progress
 from handlers.blocks.common import context, day, escape, section
 from scoring.metrics import METRICS, format_percent, format_value, plain_number
 from scoring.money import Money, format_amount
+from scoring.pace import Pace
 from scoring.profiles import Profile
 from scoring.records import Source
+from scoring.scorecard import Score
 
 BAR_CELLS = 10
 PACE_ICONS = {
@@ -168,3 +171,24 @@ def scorecard_blocks(
         )
     )
     return blocks
+
+
+def metric_lines(score: Score, paces: Mapping[str, Pace], *, currency: str) -> list[str]:
+    """One line per scorecard metric: label, bar, attainment, actual of target, pace — for the Home
+    tab and the daily nudge."""
+    lines = []
+    for line in score.lines:
+        status = paces[line.metric].status
+        actual = format_value(line.unit, line.actual, currency=currency)
+        if line.target is None:
+            lines.append(f"*{line.label}* `{bar(None)}` {actual} · no target set")
+            continue
+        target = format_value(line.unit, line.target, currency=currency)
+        text = (
+            f"*{line.label}* `{bar(line.attainment)}` {format_percent(line.attainment or Decimal(0), places=0)}"
+            f" — {actual} of {target}"
+        )
+        if status != "no target":
+            text += f" · {PACE_ICONS[status]} {status}"
+        lines.append(text)
+    return lines
