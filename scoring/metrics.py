@@ -31,7 +31,8 @@ ACTIVITY_KINDS: tuple[str, ...] = ("call", "email", "meeting", "visit", "demo", 
 """Activity types `/activity` accepts; each has an `activities:<type>` metric."""
 
 RATIO_PLACES = 4
-"""Decimal places of every ratio and average metric (repurchase_rate, premium_share, csat, training)."""
+"""Decimal places of every ratio and average metric (repurchase_rate, premium_share, csat, premium_csat,
+training)."""
 
 CSAT_MIN = 1
 CSAT_MAX = 5
@@ -134,6 +135,14 @@ def _specs() -> dict[str, MetricSpec]:
             "CSAT",
             "score",
             "Average customer-satisfaction survey score (1 to 5) of the surveys in the period; 0 when there are none.",
+        ),
+        MetricSpec(
+            "premium_csat",
+            "Premium-customer CSAT",
+            "score",
+            "Average customer-satisfaction survey score (1 to 5) of the surveys in the period from premium "
+            "customers: customers with a live deal on a premium product line (anyone's) counting in the period "
+            "or the 12 months before it; 0 when there are none.",
         ),
         MetricSpec(
             "training",
@@ -292,10 +301,11 @@ class ActivityFact:
 
 @dataclass(frozen=True)
 class CsatFact:
-    """One customer-satisfaction survey answer, scored 1 to 5."""
+    """One customer-satisfaction survey answer, scored 1 to 5, from customer `customer_id` (None: unknown)."""
 
     score: int
     on: date
+    customer_id: int | None = None
 
     def __post_init__(self) -> None:
         if not CSAT_MIN <= self.score <= CSAT_MAX:
@@ -323,14 +333,33 @@ def counting_in(deals: Iterable[DealFact], period: Period) -> list[DealFact]:
     return [d for d in deals if d.counts_on is not None and period.start <= d.counts_on <= period.end]
 
 
-def csat_average(csat: Sequence[CsatFact], *, period: Period) -> Decimal | None:
+def premium_customers(deals: Iterable[DealFact], *, period: Period) -> set[int]:
+    """The period's premium customers: those with a live deal on a premium product line whose counting
+    date falls in the period or in the 12 months before it (one_year_before(period.start) <= counts_on
+    <= period.end). `deals` are the workspace's live deals, whoever owns them."""
+    window_start = one_year_before(period.start)
+    return {
+        d.customer_id
+        for d in deals
+        if d.premium and d.counts_on is not None and window_start <= d.counts_on <= period.end
+    }
+
+
+def csat_average(csat: Sequence[CsatFact], *, period: Period, customers: Set[int] | None = None) -> Decimal | None:
     """Average score of the surveys dated in the period (4 dp, half up), or None when there are none.
+
+    With `customers`, only the surveys from those customers count (premium_csat passes the
+    period's `premium_customers`).
 
     `compute_actuals` reports 0 for "no surveys"; use this to tell "no surveys" from a real 0
     (which cannot happen, scores are 1-5), e.g. to leave `csat` out of the actuals given to
     `scorecard.score`, which then explains the line as "no data in the period".
     """
-    scores = [s.score for s in csat if period.start <= s.on <= period.end]
+    scores = [
+        s.score
+        for s in csat
+        if period.start <= s.on <= period.end and (customers is None or s.customer_id in customers)
+    ]
     if not scores:
         return None
     return ratio(sum(scores), len(scores))
@@ -345,13 +374,15 @@ def compute_actuals(
     trainings: Sequence[TrainingFact],
     required_courses: Set[str],
     history_deals: Sequence[DealFact],
+    workspace_deals: Sequence[DealFact],
 ) -> dict[str, Decimal]:
     """Every metric in `METRICS` for one rep and one period, keyed by metric name.
 
     Inputs are the rep's own facts; anything outside the dates a metric looks at is ignored,
     so passing more than needed is harmless. `deals` feed the in-period deal metrics;
     `history_deals` (the rep's deals that counted before the period; the same list as `deals`
-    is fine) feed only the 12-month look-back of repurchase_rate. "In the period" means
+    is fine) feed only the 12-month look-back of repurchase_rate; `workspace_deals` (every live
+    deal in the workspace, whoever owns it) feed only premium_csat. "In the period" means
     period.start <= date <= period.end, using `counts_on` for deals, `on` for activities and
     surveys. Definitions:
 
@@ -372,6 +403,10 @@ def compute_actuals(
       type; new_leads = activities:lead.
     - csat = average score of the surveys in the period, 4 dp, half up; 0 when there are no
       surveys (see `csat_average` to tell them apart).
+    - premium_csat = the same average over the surveys in the period whose customer is one of the
+      period's premium customers: a customer with a live deal (any owner's, from
+      `workspace_deals`) on a premium product line counting from one_year_before(period.start)
+      to period.end (`premium_customers`); 0 when there are no such surveys.
     - training = distinct required courses completed on or before period.end (whenever
       started) / number of required courses; 1 when none are required. 4 dp, half up.
     """
@@ -410,5 +445,7 @@ def compute_actuals(
     actuals.update({f"activities:{kind}": Decimal(by_kind[kind]) for kind in ACTIVITY_KINDS})
     actuals["new_leads"] = Decimal(by_kind["lead"])
     actuals["csat"] = csat_average(csat, period=period) or Decimal(0)
+    premium = premium_customers(workspace_deals, period=period)
+    actuals["premium_csat"] = csat_average(csat, period=period, customers=premium) or Decimal(0)
     actuals["training"] = training
     return actuals

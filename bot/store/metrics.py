@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, literal, select
+from sqlalchemy import and_, case, distinct, exists, func, literal, select
 from sqlmodel import Session
 
 from bot.store.deals import first_with_customer
@@ -95,7 +96,15 @@ def actuals(
         scope = owners if repurchase_for is None else DEAL.c.owner_id.in_(repurchase_for)
         _repurchase(connection, results, live=live, owners=scope, counted=counted, period=period)
     _activities(connection, results, workspace_id=workspace_id, period=period, member_ids=member_ids)
-    _csat(connection, results, workspace_id=workspace_id, period=period, member_ids=member_ids)
+    _csat(
+        connection,
+        results,
+        workspace_id=workspace_id,
+        period=period,
+        member_ids=member_ids,
+        counted=counted,
+        premium_lines=premium_lines,
+    )
     _training(
         connection, results, workspace_id=workspace_id, period=period, member_ids=member_ids, required=required_courses
     )
@@ -119,6 +128,7 @@ def _empty(required_courses: Collection[str]) -> Actuals:
             "activities",
             "new_leads",
             "csat",
+            "premium_csat",
             "training",
         )
     }
@@ -177,21 +187,57 @@ def _activities(connection, results, *, workspace_id, period, member_ids) -> Non
         row["new_leads"] = row["activities:lead"]
 
 
-def _csat(connection, results, *, workspace_id, period, member_ids) -> None:  # type: ignore[no-untyped-def]
-    query = (
-        select(CSAT.c.member_id, func.count(), func.sum(CSAT.c.score))
-        .where(
-            CSAT.c.workspace_id == workspace_id,
-            CSAT.c.voided_at.is_(None),
-            CSAT.c.surveyed_on >= period.start,
-            CSAT.c.surveyed_on <= period.end,
-        )
-        .group_by(CSAT.c.member_id)
+def premium_customer(
+    customer_id: Any, *, workspace_id: Any, counted: Any, premium_lines: Collection[str], period: Period
+) -> Any:
+    """SQL: `customer_id` is one of the period's premium customers — a live deal of theirs (anyone's) on a
+    premium line counts from 12 months before the period to its end (`scoring.metrics.premium_customers`)."""
+    if not premium_lines:
+        return literal(False)
+    premium_deal = DEAL.alias("premium_deal")
+    counted_on = premium_deal.c[counted.name]
+    return exists().where(
+        premium_deal.c.workspace_id == workspace_id,
+        premium_deal.c.customer_id == customer_id,
+        premium_deal.c.voided_at.is_(None),
+        premium_deal.c.product_line.in_(list(premium_lines)),
+        counted_on >= one_year_before(period.start),
+        counted_on <= period.end,
+    )
+
+
+def _csat(connection, results, *, workspace_id, period, member_ids, counted, premium_lines) -> None:  # type: ignore[no-untyped-def]
+    """csat and premium_csat: all surveys in the period, and those from the period's premium customers."""
+    premium = premium_customer(
+        CSAT.c.customer_id,
+        workspace_id=CSAT.c.workspace_id,
+        counted=counted,
+        premium_lines=premium_lines,
+        period=period,
+    )
+    surveys = select(
+        CSAT.c.member_id.label("member_id"),
+        CSAT.c.score.label("score"),
+        case((premium, 1), else_=0).label("premium"),  # evaluated once per survey
+    ).where(
+        CSAT.c.workspace_id == workspace_id,
+        CSAT.c.voided_at.is_(None),
+        CSAT.c.surveyed_on >= period.start,
+        CSAT.c.surveyed_on <= period.end,
     )
     if member_ids is not None:
-        query = query.where(CSAT.c.member_id.in_(member_ids))
-    for member, surveys, total in connection.execute(query):
-        results[member]["csat"] = _ratio(total, surveys)
+        surveys = surveys.where(CSAT.c.member_id.in_(member_ids))
+    rows = surveys.subquery()
+    query = select(
+        rows.c.member_id,
+        func.count(),
+        func.sum(rows.c.score),
+        func.sum(rows.c.premium),
+        func.sum(rows.c.premium * rows.c.score),
+    ).group_by(rows.c.member_id)
+    for member, count, total, premium_count, premium_total in connection.execute(query):
+        results[member]["csat"] = _ratio(total, count)
+        results[member]["premium_csat"] = _ratio(premium_total, premium_count)
 
 
 def _training(connection, results, *, workspace_id, period, member_ids, required) -> None:  # type: ignore[no-untyped-def]

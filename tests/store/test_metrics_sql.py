@@ -46,7 +46,18 @@ activity = st.fixed_dictionaries(
         "voided": st.sampled_from([False, False, True]),
     }
 )
-survey = st.fixed_dictionaries({"member": st.sampled_from(REPS), "score": st.integers(1, 5), "on": days})
+in_period = st.integers(min_value=0, max_value=(PERIOD.end - PERIOD.start).days).map(
+    lambda n: PERIOD.start + timedelta(days=n)
+)
+survey = st.fixed_dictionaries(
+    {
+        "member": st.sampled_from(REPS),
+        "customer": st.sampled_from(CUSTOMERS),
+        "score": st.integers(1, 5),
+        "on": st.one_of(days, in_period),  # half of them in the period, so the averages have data
+        "voided": st.sampled_from([False, False, True]),
+    }
+)
 course = st.fixed_dictionaries(
     {
         "member": st.sampled_from(REPS),
@@ -143,13 +154,15 @@ def _store(db, deals, activities, surveys, courses) -> None:
                     {
                         "workspace_id": 1,
                         "member_id": s["member"],
-                        "customer_id": 1,
+                        "customer_id": s["customer"],
                         "score": s["score"],
                         "surveyed_on": s["on"],
                         "source": "admin",
                         "source_key": f"s{i}",
                         "recorded_by": "UADM",
                         "created_at": NOW,
+                        "voided_at": NOW if s["voided"] else None,
+                        "void_reason": "wrong customer" if s["voided"] else None,
                     }
                     for i, s in enumerate(surveys)
                 ],
@@ -179,31 +192,36 @@ def _reference(rep, rule, deals, activities, surveys, courses):
     def first(i, d):
         return not any(e["customer"] == d["customer"] and (e["signed_on"], j) < (d["signed_on"], i) for j, e in live)
 
-    facts = []
+    workspace = []  # every live deal, whoever owns it
+    facts = []  # the rep's
     for i, d in live:
-        if d["owner"] != rep:
-            continue
         paid_on = None if d["paid_after"] is None else d["signed_on"] + timedelta(days=d["paid_after"])
-        facts.append(
-            DealFact(
-                customer_id=d["customer"],
-                amount=Decimal(d["amount_minor"]) / 100,
-                counts_on=d["signed_on"] if rule == "signed" else paid_on,
-                signed_on=d["signed_on"],
-                premium=d["product"] in PREMIUM,
-                new_customer=first(i, d),
-            )
+        fact = DealFact(
+            customer_id=d["customer"],
+            amount=Decimal(d["amount_minor"]) / 100,
+            counts_on=d["signed_on"] if rule == "signed" else paid_on,
+            signed_on=d["signed_on"],
+            premium=d["product"] in PREMIUM,
+            new_customer=first(i, d),
         )
+        workspace.append(fact)
+        if d["owner"] == rep:
+            facts.append(fact)
     return compute_actuals(
         period=PERIOD,
         deals=facts,
         history_deals=facts,
+        workspace_deals=workspace,
         activities=[
             ActivityFact(kind=a["kind"], count=a["count"], on=a["on"])
             for a in activities
             if a["owner"] == rep and not a["voided"]
         ],
-        csat=[CsatFact(score=s["score"], on=s["on"]) for s in surveys if s["member"] == rep],
+        csat=[
+            CsatFact(score=s["score"], on=s["on"], customer_id=s["customer"])
+            for s in surveys
+            if s["member"] == rep and not s["voided"]
+        ],
         trainings=[
             TrainingFact(course=t["course"], completed_on=t["on"])
             for t in {(t["member"], t["course"]): t for t in courses}.values()
@@ -217,7 +235,7 @@ def _reference(rep, rule, deals, activities, surveys, courses):
 @given(
     deals=st.lists(deal, max_size=25),
     activities=st.lists(activity, max_size=10),
-    surveys=st.lists(survey, max_size=6),
+    surveys=st.lists(survey, max_size=10),
     courses=st.lists(course, max_size=4),
     rule=st.sampled_from(["signed", "paid"]),
 )
@@ -236,3 +254,44 @@ def test_sql_actuals_equal_the_pure_reference_for_every_metric(db, deals, activi
         )
     for rep in REPS:
         assert found[rep] == _reference(rep, rule, deals, activities, surveys, courses), f"rep {rep}"
+
+
+def test_premium_csat_counts_surveys_of_customers_with_a_premium_deal_by_anyone_in_the_last_13_months(db):
+    def a_deal(owner, customer, signed_on, product="Enterprise", voided=False):
+        return {
+            "owner": owner,
+            "customer": customer,
+            "amount_minor": 100_00,
+            "signed_on": signed_on,
+            "paid_after": None,
+            "product": product,
+            "voided": voided,
+        }
+
+    def a_survey(customer, score, on=date(2026, 11, 20)):
+        return {"member": 1, "customer": customer, "score": score, "on": on, "voided": False}
+
+    deals = [
+        a_deal(2, 1, date(2025, 11, 1)),  # another rep's premium deal, first day of the look-back
+        a_deal(1, 2, date(2025, 10, 31)),  # premium, but one day before the look-back
+        a_deal(1, 3, date(2026, 11, 15), product="Core"),  # not a premium line
+        a_deal(1, 4, date(2026, 11, 2), voided=True),  # voided
+        a_deal(1, 5, date(2026, 11, 30)),  # last day of the period
+    ]
+    surveys = [a_survey(1, 5), a_survey(2, 1), a_survey(3, 1), a_survey(4, 1), a_survey(5, 2)]
+    surveys.append(a_survey(1, 1, on=date(2026, 10, 31)))  # before the period
+    empty_all_tables(db)
+    _store(db, deals, [], surveys, [])
+    with db.reading() as session:
+        found = metrics.actuals(
+            session,
+            workspace_id=1,
+            period=PERIOD,
+            rule="signed",
+            premium_lines=PREMIUM,
+            required_courses=REQUIRED,
+            member_ids=[1],
+        )[1]
+    assert found["premium_csat"] == Decimal("3.5")  # customers 1 and 5: (5 + 2) / 2
+    assert found["csat"] == Decimal("2")  # all five surveys in November
+    assert found == _reference(1, "signed", deals, [], surveys, [])
