@@ -17,7 +17,7 @@ import difflib
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import date
-from decimal import Context, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 from typing import Literal
 
@@ -205,14 +205,39 @@ def _rounded_units(numerator: int, denominator: int, places: int) -> Decimal:
         numerator, denominator = -numerator, -denominator
     scaled = abs(numerator) * 10**places
     units = (2 * scaled + denominator) // (2 * denominator)
-    return Decimal(-units if numerator < 0 else units).scaleb(-places)
+    return Decimal(-units if numerator < 0 else units).scaleb(-places, _WIDE)
+
+
+_DIGITS = 60
+_EXACT = Context(prec=_DIGITS, rounding=ROUND_DOWN, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[])
+"""Divides by truncating at 60 significant digits; `ratio` and `round_half_up` then round half up once.
+
+Truncation keeps every digit up to the rounding place, and the halfway point between two results is
+itself a 60-digit number, so truncating first never moves a value across it: the once-rounded result
+equals rounding the exact quotient (shown by `tests/scoring/test_metrics.py` against the integer
+arithmetic, which is used whenever a value is too large for the shortcut)."""
+_QUANTUM = tuple(Decimal(1).scaleb(-places) for places in range(12))
+_WIDE = Context(prec=200)
+
+
+def _fast_round(value: Decimal, places: int) -> Decimal | None:
+    """`value` rounded half up to `places` in decimal arithmetic, or None when the shortcut does not apply."""
+    if places >= len(_QUANTUM) or not value.is_finite() or value.adjusted() >= _DIGITS - places - 2:
+        return None
+    rounded = value.quantize(_QUANTUM[places], rounding=ROUND_HALF_UP, context=_EXACT)
+    return rounded if rounded else rounded.copy_abs()  # never a negative zero
 
 
 def round_half_up(value: Decimal | Fraction | int, places: int) -> Decimal:
     """`value` rounded to `places` decimals, halves away from zero, exactly (no context rounding).
 
-    Integer arithmetic on the value's exact ratio: this runs for every line of every score.
+    This runs for every line of every score: Decimals take a decimal shortcut, anything else (and a
+    Decimal too large for it) integer arithmetic on the value's exact ratio.
     """
+    if type(value) is Decimal:
+        fast = _fast_round(value, places)
+        if fast is not None:
+            return fast
     numerator, denominator = _integer_ratio(value)
     return _rounded_units(numerator, denominator, places)
 
@@ -226,15 +251,27 @@ def ratio(numerator: Decimal | int, denominator: Decimal | int, *, places: int =
     """
     if denominator == 0:
         raise ZeroDivisionError("ratio with a zero denominator")
+    if type(numerator) in _SIMPLE and type(denominator) in _SIMPLE:
+        quotient = _EXACT.divide(Decimal(numerator), Decimal(denominator))
+        if quotient.is_finite() and quotient.adjusted() < _DIGITS - places - 2:
+            fast = _fast_round(quotient, places)
+            if fast is not None:
+                return fast
     a, b = _integer_ratio(numerator)
     c, d = _integer_ratio(denominator)
     return _rounded_units(a * d, b * c, places)
 
 
+_SIMPLE = (Decimal, int)
+
+
 def exact_sum(values: Iterable[Decimal]) -> Decimal:
     """The exact sum of `values` (wide context, so no digits are ever rounded away)."""
-    with localcontext(Context(prec=200)):
-        return sum(values, Decimal(0))
+    total = Decimal(0)
+    add = _WIDE.add
+    for value in values:
+        total = add(total, value)
+    return total
 
 
 def plain_number(value: Decimal) -> str:

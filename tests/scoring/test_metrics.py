@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -437,3 +438,34 @@ def test_activity_types_add_up_to_all_activities(period: Period, logged: list[Ac
     assert actuals(period, activities=shifted)["activities"] == sum(
         a.count for a in shifted if period.start <= a.on <= period.end
     )
+
+
+_exact_decimals = st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**70), max_value=10**70, places=None)
+
+
+@PROPERTY
+@given(
+    numerator=_exact_decimals | st.integers(-(10**40), 10**40),
+    denominator=_exact_decimals | st.integers(-(10**40), 10**40),
+    places=st.integers(0, 8),
+)
+def test_ratio_and_round_half_up_equal_rounding_the_exact_fraction_once(
+    numerator: Decimal | int, denominator: Decimal | int, places: int
+) -> None:
+    if denominator == 0:
+        return
+    exact = Fraction(numerator) / Fraction(denominator)
+    expected = round_half_up(exact, places)  # a Fraction takes the integer arithmetic
+    found = ratio(numerator, denominator, places=places)
+    assert found == expected and found.as_tuple().exponent == -places
+    assert str(found) == str(expected)  # same digits, and never a negative zero
+    value = Decimal(numerator)
+    assert str(round_half_up(value, places)) == str(round_half_up(Fraction(value), places))
+
+
+def test_ratio_rounds_exact_halves_up_and_keeps_large_values_exact() -> None:
+    assert ratio(Decimal("0.00005"), 1) == Decimal("0.0001")
+    assert ratio(-1, 8, places=2) == Decimal("-0.13")
+    assert ratio(10**70 + 1, 2, places=1) == Decimal(f"{5 * 10**69}.5")  # beyond the decimal shortcut
+    assert str(ratio(-1, 10**9)) == "0.0000"
+    assert str(round_half_up(Decimal("-0.001"), 2)) == "0.00"

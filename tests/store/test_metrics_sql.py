@@ -238,8 +238,11 @@ def _reference(rep, rule, deals, activities, surveys, courses):
     surveys=st.lists(survey, max_size=10),
     courses=st.lists(course, max_size=4),
     rule=st.sampled_from(["signed", "paid"]),
+    concurrent=st.booleans(),
 )
-def test_sql_actuals_equal_the_pure_reference_for_every_metric(db, deals, activities, surveys, courses, rule):
+def test_sql_actuals_equal_the_pure_reference_for_every_metric(
+    db, deals, activities, surveys, courses, rule, concurrent
+):
     empty_all_tables(db)
     _store(db, deals, activities, surveys, courses)
     with db.reading() as session:
@@ -251,6 +254,7 @@ def test_sql_actuals_equal_the_pure_reference_for_every_metric(db, deals, activi
             premium_lines=PREMIUM,
             required_courses=REQUIRED,
             member_ids=list(REPS),
+            concurrent=concurrent,
         )
     for rep in REPS:
         assert found[rep] == _reference(rep, rule, deals, activities, surveys, courses), f"rep {rep}"
@@ -295,3 +299,41 @@ def test_premium_csat_counts_surveys_of_customers_with_a_premium_deal_by_anyone_
     assert found["premium_csat"] == Decimal("3.5")  # customers 1 and 5: (5 + 2) / 2
     assert found["csat"] == Decimal("2")  # all five surveys in November
     assert found == _reference(1, "signed", deals, [], surveys, [])
+
+
+def test_workspace_wide_actuals_are_the_same_computed_concurrently_or_one_query_after_another(db):
+    deals = [
+        {
+            "owner": rep,
+            "customer": customer,
+            "amount_minor": 1000_00 * rep + customer,
+            "signed_on": date(2026, 11, customer) if customer % 2 else date(2026, 4, customer),
+            "paid_after": 3,
+            "product": "Enterprise" if customer == 2 else "Core",
+            "voided": False,
+        }
+        for rep in REPS
+        for customer in CUSTOMERS
+    ]
+    activities = [{"owner": 1, "kind": "call", "count": 3, "on": date(2026, 11, 2), "voided": False}]
+    surveys = [{"member": 2, "customer": 2, "score": 4, "on": date(2026, 11, 9), "voided": False}]
+    courses = [{"member": 1, "course": "negotiation", "on": date(2026, 1, 9)}]
+    empty_all_tables(db)
+    _store(db, deals, activities, surveys, courses)
+    found = {}
+    for concurrent in (False, True):
+        with db.reading() as session:
+            found[concurrent] = metrics.actuals(
+                session,
+                workspace_id=1,
+                period=PERIOD,
+                rule="signed",
+                premium_lines=PREMIUM,
+                required_courses=REQUIRED,
+                concurrent=concurrent,
+            )
+    assert found[True] == found[False]
+    assert set(found[True]) == set(REPS)
+    for rep in REPS:
+        assert found[True][rep] == _reference(rep, "signed", deals, activities, surveys, courses)
+    assert found[True][2]["premium_csat"] == 4 and found[True][1]["activities:call"] == 3
