@@ -7,8 +7,8 @@ test checks that both agree on random data, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
@@ -91,14 +91,12 @@ def actuals(
         "courses": sorted(set(required_courses)),
     }
     connection = session.connection()
-    if concurrent:
-        rows = _run_concurrently(connection, [statement for statement, _ in parts], params)
-    else:
-        rows = [list(connection.execute(statement, params)) for statement, _ in parts]
+    statements = [statement for statement, _ in parts]
     template = _empty(required_courses)
     results: dict[int, Actuals] = defaultdict(template.copy)
-    for (_, fold), found in zip(parts, rows, strict=True):
-        fold(results, found, params)
+    found = _run_concurrently(connection, statements, params) if concurrent else _run(connection, statements, params)
+    for index, rows in found:
+        parts[index][1](results, rows, params)
     if member_ids is not None:
         for member_id in member_ids:
             results[member_id]  # noqa: B018  (materialise empty actuals for members with no records)
@@ -135,27 +133,37 @@ def _parts(
     return parts
 
 
+def _run(
+    connection: Connection, statements: Sequence[Select[Any]], params: dict[str, Any]
+) -> Iterator[tuple[int, Any]]:
+    for index, statement in enumerate(statements):
+        yield index, connection.execute(statement, params)
+
+
 def _run_concurrently(
     connection: Connection, statements: Sequence[Select[Any]], params: dict[str, Any]
-) -> list[list[Any]]:
-    """Each statement on its own connection of the session's engine, all at once; rows in statement order."""
+) -> Iterator[tuple[int, Sequence[Any]]]:
+    """Each statement on its own connection of the session's engine, all at once; (index, rows) as each
+    finishes, so the caller folds one result while the database still works on the others."""
     engine = connection.engine
     snapshot: str | None = None
     if engine.dialect.name == "postgresql":
         snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
 
-    def run(statement: Select[Any]) -> list[Any]:
+    def run(statement: Select[Any]) -> Sequence[Any]:
         with engine.connect() as own:
             if snapshot is not None:
                 own.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
                 own.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
                 own.execute(_NO_JIT)
-            found = list(own.execute(statement, params))
+            found = own.execute(statement, params).all()
             own.rollback()
             return found
 
     with ThreadPoolExecutor(max_workers=len(statements), thread_name_prefix="metrics") as pool:
-        return list(pool.map(run, statements))
+        futures = {pool.submit(run, statement): index for index, statement in enumerate(statements)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
 
 
 _NO_JIT = text("SET LOCAL jit = off")
@@ -230,27 +238,26 @@ def _empty(required_courses: Collection[str]) -> Actuals:
 def _repurchase(*, live: Any, owners: Any, counted: Any) -> tuple[Select[Any], Fold]:
     """Of the rep's customers who bought in the 12 months before the period, the share who bought in it.
 
-    One range scan over the 12 months and the period: per (rep, customer), did they buy before, and
-    did they buy during.
+    One range scan over the 12 months and the period, grouped by rep only: with B the customers who
+    bought before and D those who bought during, |B ∩ D| = |B| + |D| - |B ∪ D|, three distinct counts
+    (cheaper than grouping by rep and customer first, on both databases).
     """
-    pairs = (
+    customer = DEAL.c.customer_id
+    query = (
         select(
-            DEAL.c.owner_id.label("owner_id"),
-            func.max(case((counted < _START, 1), else_=0)).label("before"),
-            func.max(case((counted >= _START, 1), else_=0)).label("during"),
+            DEAL.c.owner_id,
+            func.count(distinct(case((counted < _START, customer)))),
+            func.count(distinct(case((counted >= _START, customer)))),
+            func.count(distinct(customer)),
         )
         .where(live, owners, counted >= _WINDOW_START, counted <= _END)
-        .group_by(DEAL.c.owner_id, DEAL.c.customer_id)
-        .subquery()
-    )
-    query = select(pairs.c.owner_id, func.sum(pairs.c.before), func.sum(pairs.c.before * pairs.c.during)).group_by(
-        pairs.c.owner_id
+        .group_by(DEAL.c.owner_id)
     )
 
     def fold(results: dict[int, Actuals], rows: Sequence[Any], _params: dict[str, Any]) -> None:
-        for owner, customers, came_back in rows:
-            if customers:
-                results[owner]["repurchase_rate"] = _ratio(came_back, customers)
+        for owner, before, during, either in rows:
+            if before:
+                results[owner]["repurchase_rate"] = _ratio(before + during - either, before)
 
     return query, fold
 

@@ -299,6 +299,18 @@ def test_premium_csat_counts_surveys_of_customers_with_a_premium_deal_by_anyone_
     assert found["premium_csat"] == Decimal("3.5")  # customers 1 and 5: (5 + 2) / 2
     assert found["csat"] == Decimal("2")  # all five surveys in November
     assert found == _reference(1, "signed", deals, [], surveys, [])
+    with db.reading() as session:
+        without_premium_lines = metrics.actuals(
+            session,
+            workspace_id=1,
+            period=PERIOD,
+            rule="signed",
+            premium_lines=set(),
+            required_courses=REQUIRED,
+            member_ids=[1],
+        )[1]
+    assert without_premium_lines["premium_csat"] == 0 and without_premium_lines["premium_share"] == 0
+    assert without_premium_lines["csat"] == Decimal("2")
 
 
 def test_workspace_wide_actuals_are_the_same_computed_concurrently_or_one_query_after_another(db):
