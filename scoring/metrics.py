@@ -251,6 +251,8 @@ def ratio(numerator: Decimal | int, denominator: Decimal | int, *, places: int =
     """
     if denominator == 0:
         raise ZeroDivisionError("ratio with a zero denominator")
+    if type(numerator) is int and type(denominator) is int:  # counts and minor units: integers all the way
+        return _rounded_units(numerator, denominator, places)
     if type(numerator) in _SIMPLE and type(denominator) in _SIMPLE:
         quotient = _EXACT.divide(Decimal(numerator), Decimal(denominator))
         if quotient.is_finite() and quotient.adjusted() < _DIGITS - places - 2:
