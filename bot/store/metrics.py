@@ -6,6 +6,7 @@ test checks that both agree on random data, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -94,9 +95,20 @@ def actuals(
     statements = [statement for statement, _ in parts]
     template = _empty(required_courses)
     results: dict[int, Actuals] = defaultdict(template.copy)
-    found = _run_concurrently(connection, statements, params) if concurrent else _run(connection, statements, params)
-    for index, rows in found:
-        parts[index][1](results, rows, params)
+    # workspace-wide, this builds ~40,000 rows and 10,000 dicts without a reference cycle among them: the
+    # cyclic garbage collector would walk every live object several times over for nothing (~50 ms of 0.5 s)
+    pause_gc = member_ids is None and gc.isenabled()
+    if pause_gc:
+        gc.disable()
+    try:
+        found = (
+            _run_concurrently(connection, statements, params) if concurrent else _run(connection, statements, params)
+        )
+        for index, rows in found:
+            parts[index][1](results, rows, params)
+    finally:
+        if pause_gc:
+            gc.enable()
     if member_ids is not None:
         for member_id in member_ids:
             results[member_id]  # noqa: B018  (materialise empty actuals for members with no records)

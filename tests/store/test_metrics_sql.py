@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -345,6 +346,7 @@ def test_workspace_wide_actuals_are_the_same_computed_concurrently_or_one_query_
                 concurrent=concurrent,
             )
     assert found[True] == found[False]
+    assert gc.isenabled()  # paused for the workspace-wide fold only
     assert set(found[True]) == set(REPS)
     for rep in REPS:
         assert found[True][rep] == _reference(rep, "signed", deals, activities, surveys, courses)
