@@ -101,9 +101,10 @@ def actuals(
     if pause_gc:
         gc.disable()
     try:
-        found = (
-            _run_concurrently(connection, statements, params) if concurrent else _run(connection, statements, params)
-        )
+        if concurrent and _shared(connection):
+            found = _run_concurrently(connection, statements, params)
+        else:
+            found = _run(connection, statements, params)
         for index, rows in found:
             parts[index][1](results, rows, params)
     finally:
@@ -145,11 +146,17 @@ def _parts(
     return parts
 
 
+def _shared(connection: Connection) -> bool:
+    """Whether other connections of this engine see the same data (not so for an in-memory SQLite database)."""
+    url = connection.engine.url
+    return url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:")
+
+
 def _run(
     connection: Connection, statements: Sequence[Select[Any]], params: dict[str, Any]
 ) -> Iterator[tuple[int, Any]]:
     for index, statement in enumerate(statements):
-        yield index, connection.execute(statement, params)
+        yield index, connection.execute(statement, params).all()
 
 
 def _run_concurrently(
