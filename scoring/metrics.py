@@ -17,7 +17,7 @@ import difflib
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import date
-from decimal import Context, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 from typing import Literal
 
@@ -31,7 +31,8 @@ ACTIVITY_KINDS: tuple[str, ...] = ("call", "email", "meeting", "visit", "demo", 
 """Activity types `/activity` accepts; each has an `activities:<type>` metric."""
 
 RATIO_PLACES = 4
-"""Decimal places of every ratio and average metric (repurchase_rate, premium_share, csat, training)."""
+"""Decimal places of every ratio and average metric (repurchase_rate, premium_share, csat, premium_csat,
+training)."""
 
 CSAT_MIN = 1
 CSAT_MAX = 5
@@ -136,6 +137,14 @@ def _specs() -> dict[str, MetricSpec]:
             "Average customer-satisfaction survey score (1 to 5) of the surveys in the period; 0 when there are none.",
         ),
         MetricSpec(
+            "premium_csat",
+            "Premium-customer CSAT",
+            "score",
+            "Average customer-satisfaction survey score (1 to 5) of the surveys in the period from premium "
+            "customers: customers with a live deal on a premium product line (anyone's) counting in the period "
+            "or the 12 months before it; 0 when there are none.",
+        ),
+        MetricSpec(
             "training",
             "Training",
             "percent",
@@ -196,14 +205,39 @@ def _rounded_units(numerator: int, denominator: int, places: int) -> Decimal:
         numerator, denominator = -numerator, -denominator
     scaled = abs(numerator) * 10**places
     units = (2 * scaled + denominator) // (2 * denominator)
-    return Decimal(-units if numerator < 0 else units).scaleb(-places)
+    return Decimal(-units if numerator < 0 else units).scaleb(-places, _WIDE)
+
+
+_DIGITS = 60
+_EXACT = Context(prec=_DIGITS, rounding=ROUND_DOWN, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[])
+"""Divides by truncating at 60 significant digits; `ratio` and `round_half_up` then round half up once.
+
+Truncation keeps every digit up to the rounding place, and the halfway point between two results is
+itself a 60-digit number, so truncating first never moves a value across it: the once-rounded result
+equals rounding the exact quotient (shown by `tests/scoring/test_metrics.py` against the integer
+arithmetic, which is used whenever a value is too large for the shortcut)."""
+_QUANTUM = tuple(Decimal(1).scaleb(-places) for places in range(12))
+_WIDE = Context(prec=200)
+
+
+def _fast_round(value: Decimal, places: int) -> Decimal | None:
+    """`value` rounded half up to `places` in decimal arithmetic, or None when the shortcut does not apply."""
+    if places >= len(_QUANTUM) or not value.is_finite() or value.adjusted() >= _DIGITS - places - 2:
+        return None
+    rounded = value.quantize(_QUANTUM[places], rounding=ROUND_HALF_UP, context=_EXACT)
+    return rounded if rounded else rounded.copy_abs()  # never a negative zero
 
 
 def round_half_up(value: Decimal | Fraction | int, places: int) -> Decimal:
     """`value` rounded to `places` decimals, halves away from zero, exactly (no context rounding).
 
-    Integer arithmetic on the value's exact ratio: this runs for every line of every score.
+    This runs for every line of every score: Decimals take a decimal shortcut, anything else (and a
+    Decimal too large for it) integer arithmetic on the value's exact ratio.
     """
+    if type(value) is Decimal:
+        fast = _fast_round(value, places)
+        if fast is not None:
+            return fast
     numerator, denominator = _integer_ratio(value)
     return _rounded_units(numerator, denominator, places)
 
@@ -217,15 +251,29 @@ def ratio(numerator: Decimal | int, denominator: Decimal | int, *, places: int =
     """
     if denominator == 0:
         raise ZeroDivisionError("ratio with a zero denominator")
+    if type(numerator) is int and type(denominator) is int:  # counts and minor units: integers all the way
+        return _rounded_units(numerator, denominator, places)
+    if type(numerator) in _SIMPLE and type(denominator) in _SIMPLE:
+        quotient = _EXACT.divide(Decimal(numerator), Decimal(denominator))
+        if quotient.is_finite() and quotient.adjusted() < _DIGITS - places - 2:
+            fast = _fast_round(quotient, places)
+            if fast is not None:
+                return fast
     a, b = _integer_ratio(numerator)
     c, d = _integer_ratio(denominator)
     return _rounded_units(a * d, b * c, places)
 
 
+_SIMPLE = (Decimal, int)
+
+
 def exact_sum(values: Iterable[Decimal]) -> Decimal:
     """The exact sum of `values` (wide context, so no digits are ever rounded away)."""
-    with localcontext(Context(prec=200)):
-        return sum(values, Decimal(0))
+    total = Decimal(0)
+    add = _WIDE.add
+    for value in values:
+        total = add(total, value)
+    return total
 
 
 def plain_number(value: Decimal) -> str:
@@ -292,10 +340,11 @@ class ActivityFact:
 
 @dataclass(frozen=True)
 class CsatFact:
-    """One customer-satisfaction survey answer, scored 1 to 5."""
+    """One customer-satisfaction survey answer, scored 1 to 5, from customer `customer_id` (None: unknown)."""
 
     score: int
     on: date
+    customer_id: int | None = None
 
     def __post_init__(self) -> None:
         if not CSAT_MIN <= self.score <= CSAT_MAX:
@@ -323,14 +372,33 @@ def counting_in(deals: Iterable[DealFact], period: Period) -> list[DealFact]:
     return [d for d in deals if d.counts_on is not None and period.start <= d.counts_on <= period.end]
 
 
-def csat_average(csat: Sequence[CsatFact], *, period: Period) -> Decimal | None:
+def premium_customers(deals: Iterable[DealFact], *, period: Period) -> set[int]:
+    """The period's premium customers: those with a live deal on a premium product line whose counting
+    date falls in the period or in the 12 months before it (one_year_before(period.start) <= counts_on
+    <= period.end). `deals` are the workspace's live deals, whoever owns them."""
+    window_start = one_year_before(period.start)
+    return {
+        d.customer_id
+        for d in deals
+        if d.premium and d.counts_on is not None and window_start <= d.counts_on <= period.end
+    }
+
+
+def csat_average(csat: Sequence[CsatFact], *, period: Period, customers: Set[int] | None = None) -> Decimal | None:
     """Average score of the surveys dated in the period (4 dp, half up), or None when there are none.
+
+    With `customers`, only the surveys from those customers count (premium_csat passes the
+    period's `premium_customers`).
 
     `compute_actuals` reports 0 for "no surveys"; use this to tell "no surveys" from a real 0
     (which cannot happen, scores are 1-5), e.g. to leave `csat` out of the actuals given to
     `scorecard.score`, which then explains the line as "no data in the period".
     """
-    scores = [s.score for s in csat if period.start <= s.on <= period.end]
+    scores = [
+        s.score
+        for s in csat
+        if period.start <= s.on <= period.end and (customers is None or s.customer_id in customers)
+    ]
     if not scores:
         return None
     return ratio(sum(scores), len(scores))
@@ -345,13 +413,15 @@ def compute_actuals(
     trainings: Sequence[TrainingFact],
     required_courses: Set[str],
     history_deals: Sequence[DealFact],
+    workspace_deals: Sequence[DealFact],
 ) -> dict[str, Decimal]:
     """Every metric in `METRICS` for one rep and one period, keyed by metric name.
 
     Inputs are the rep's own facts; anything outside the dates a metric looks at is ignored,
     so passing more than needed is harmless. `deals` feed the in-period deal metrics;
     `history_deals` (the rep's deals that counted before the period; the same list as `deals`
-    is fine) feed only the 12-month look-back of repurchase_rate. "In the period" means
+    is fine) feed only the 12-month look-back of repurchase_rate; `workspace_deals` (every live
+    deal in the workspace, whoever owns it) feed only premium_csat. "In the period" means
     period.start <= date <= period.end, using `counts_on` for deals, `on` for activities and
     surveys. Definitions:
 
@@ -372,6 +442,10 @@ def compute_actuals(
       type; new_leads = activities:lead.
     - csat = average score of the surveys in the period, 4 dp, half up; 0 when there are no
       surveys (see `csat_average` to tell them apart).
+    - premium_csat = the same average over the surveys in the period whose customer is one of the
+      period's premium customers: a customer with a live deal (any owner's, from
+      `workspace_deals`) on a premium product line counting from one_year_before(period.start)
+      to period.end (`premium_customers`); 0 when there are no such surveys.
     - training = distinct required courses completed on or before period.end (whenever
       started) / number of required courses; 1 when none are required. 4 dp, half up.
     """
@@ -410,5 +484,7 @@ def compute_actuals(
     actuals.update({f"activities:{kind}": Decimal(by_kind[kind]) for kind in ACTIVITY_KINDS})
     actuals["new_leads"] = Decimal(by_kind["lead"])
     actuals["csat"] = csat_average(csat, period=period) or Decimal(0)
+    premium = premium_customers(workspace_deals, period=period)
+    actuals["premium_csat"] = csat_average(csat, period=period, customers=premium) or Decimal(0)
     actuals["training"] = training
     return actuals

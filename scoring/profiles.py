@@ -18,9 +18,9 @@ farmer — account management, evaluated quarterly.
     Plan: 3 % commission on revenue; a 2 % profit share on repeat-deal revenue on top.
 
 strategic — premium-product push, evaluated monthly.
-    revenue 40 (target 120,000), premium_share 30 (target 50 %), csat 20 (target 4.5; the
-    product calls for premium customers' CSAT, so feed this rep's premium-customer surveys),
-    training 10 (target 100 %).
+    revenue 40 (target 120,000), premium_share 30 (target 50 %), premium_csat 20 (target 4.5:
+    the CSAT of surveys from premium customers only, see `scoring.metrics`), training 10
+    (target 100 %).
     Plan: 4 % commission on revenue, 8 % on premium product lines.
 """
 
@@ -110,7 +110,7 @@ STRATEGIC = Profile(
         (
             ScoreLine("revenue", _d("40"), _d("120000")),
             ScoreLine("premium_share", _d("30"), _d("0.5")),
-            ScoreLine("csat", _d("20"), _d("4.5")),
+            ScoreLine("premium_csat", _d("20"), _d("4.5")),
             ScoreLine("training", _d("10"), _d("1.0")),
         ),
     ),

@@ -83,6 +83,10 @@ class Deal(SQLModel, table=True):
             "ix_deal_owner_signed", "workspace_id", "owner_id", "signed_on", "voided_at", "customer_id", "amount_minor"
         ),
         Index("ix_deal_customer_signed", "workspace_id", "customer_id", "signed_on", "number", "voided_at"),
+        # premium_csat: "does this surveyed customer have a live premium-line deal in the window?" in one seek
+        Index(
+            "ix_deal_customer_line", "workspace_id", "customer_id", "product_line", "signed_on", "paid_on", "voided_at"
+        ),
         Index("ix_deal_owner_paid", "workspace_id", "owner_id", "paid_on", "voided_at", "customer_id", "amount_minor"),
         # covering indexes for workspace-wide aggregation by period (metrics.actuals): no table reads
         Index(
@@ -256,6 +260,8 @@ class CsatResult(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("workspace_id", "source_key"),
         Index("ix_csat_member_on", "workspace_id", "member_id", "surveyed_on"),
+        # covering, for workspace-wide csat / premium_csat by period (metrics.actuals): no table reads
+        Index("ix_csat_on", "workspace_id", "surveyed_on", "voided_at", "member_id", "customer_id", "score"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

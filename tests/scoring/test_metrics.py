@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -26,6 +27,7 @@ from scoring.metrics import (
     metric,
     one_year_before,
     plain_number,
+    premium_customers,
     ratio,
     round_half_up,
 )
@@ -60,6 +62,7 @@ def actuals(
     trainings: Sequence[TrainingFact] = (),
     required: frozenset[str] = frozenset(),
     history: Sequence[DealFact] = (),
+    workspace: Sequence[DealFact] = (),
 ) -> dict[str, Decimal]:
     return compute_actuals(
         period=period,
@@ -69,6 +72,7 @@ def actuals(
         trainings=trainings,
         required_courses=required,
         history_deals=history,
+        workspace_deals=workspace,
     )
 
 
@@ -95,6 +99,7 @@ def test_the_vocabulary_has_the_published_names_and_one_activity_metric_per_type
         "activities",
         "new_leads",
         "csat",
+        "premium_csat",
         "training",
     } | {f"activities:{kind}" for kind in ACTIVITY_KINDS}
     assert set(METRICS) == expected
@@ -102,13 +107,15 @@ def test_the_vocabulary_has_the_published_names_and_one_activity_metric_per_type
 
 
 def test_units_say_how_a_value_is_read() -> None:
-    units = {name: METRICS[name].unit for name in ("revenue", "deals", "premium_share", "repurchase_rate", "csat")}
+    names = ("revenue", "deals", "premium_share", "repurchase_rate", "csat", "premium_csat")
+    units = {name: METRICS[name].unit for name in names}
     assert units == {
         "revenue": "money",
         "deals": "count",
         "premium_share": "percent",
         "repurchase_rate": "percent",
         "csat": "score",
+        "premium_csat": "score",
     }
     assert metric("training").unit == "percent"
     assert metric("activities:followup").label == "Follow-ups"
@@ -126,7 +133,7 @@ def test_an_unknown_metric_names_every_valid_one_and_suggests_the_closest() -> N
     error = caught.value
     assert isinstance(error, ValueError)
     assert str(error).startswith("unknown metric 'revnue'; valid: revenue, deals, new_customers, ")
-    assert str(error).endswith(", csat, training")
+    assert str(error).endswith(", csat, premium_csat, training")
     assert error.suggestion == "revenue"
     assert error.example == "/goal @rep revenue 100000"
 
@@ -303,6 +310,44 @@ def test_csat_without_surveys_is_zero_and_csat_average_says_there_is_no_data() -
     assert csat_average([CsatFact(5, date(2026, 12, 1))], period=NOV) is None
 
 
+def test_premium_csat_is_described_with_its_premium_customer_rule() -> None:
+    spec = metric("premium_csat")
+    assert (spec.label, spec.unit) == ("Premium-customer CSAT", "score")
+    assert "premium product line" in spec.description and "12 months before" in spec.description
+
+
+def test_a_premium_customer_has_a_live_premium_deal_counting_in_the_period_or_the_year_before() -> None:
+    workspace = [
+        deal(on=date(2025, 11, 1), customer=1, premium=True),  # first day of the 12-month look-back
+        deal(on=date(2025, 10, 31), customer=2, premium=True),  # one day too early
+        deal(on=date(2026, 11, 30), customer=3, premium=True),  # last day of the period
+        deal(on=date(2026, 12, 1), customer=4, premium=True),  # after the period
+        deal(on=date(2026, 6, 1), customer=5, premium=False),  # not a premium line
+        deal(on=None, customer=6, premium=True),  # does not count yet (awaits payment)
+    ]
+    assert premium_customers(workspace, period=NOV) == {1, 3}
+
+
+def test_premium_csat_averages_only_the_surveys_of_premium_customers() -> None:
+    workspace = [deal(on=date(2026, 3, 2), customer=1, premium=True), deal(on=date(2026, 11, 2), customer=2)]
+    surveys = [
+        CsatFact(5, date(2026, 11, 3), customer_id=1),
+        CsatFact(4, date(2026, 11, 20), customer_id=1),
+        CsatFact(1, date(2026, 11, 4), customer_id=2),  # not a premium customer
+        CsatFact(1, date(2026, 10, 30), customer_id=1),  # before the period
+        CsatFact(1, date(2026, 11, 5)),  # customer unknown: never premium
+    ]
+    result = actuals(csat=surveys, workspace=workspace)
+    assert result["premium_csat"] == Decimal("4.5")
+    assert result["csat"] == Decimal("2.75")
+
+
+def test_premium_csat_is_zero_without_surveys_of_premium_customers() -> None:
+    surveys = [CsatFact(5, date(2026, 11, 3), customer_id=2)]
+    assert actuals(csat=surveys, workspace=[deal(customer=1, premium=True)])["premium_csat"] == 0
+    assert csat_average(surveys, period=NOV, customers={1}) is None
+
+
 def test_training_is_the_share_of_required_courses_completed_by_the_end_of_the_period() -> None:
     required = frozenset({"ethics", "product", "negotiation", "security"})
     trainings = [
@@ -353,17 +398,28 @@ def test_deal_metrics_hold_their_invariants(period: Period, deals: list[DealFact
 @PROPERTY
 @given(
     period=_periods,
-    scores=st.lists(st.builds(CsatFact, score=st.integers(1, 5), on=_days), max_size=20),
+    scores=st.lists(
+        st.builds(CsatFact, score=st.integers(1, 5), on=_days, customer_id=st.none() | st.integers(1, 8)),
+        max_size=20,
+    ),
     trainings=st.lists(
         st.builds(TrainingFact, course=st.sampled_from("abcdef"), completed_on=st.none() | _days), max_size=10
     ),
     required=st.frozensets(st.sampled_from("abcd")),
+    workspace=st.lists(_deal_facts, max_size=25),
 )
 def test_csat_and_training_stay_in_range(
-    period: Period, scores: list[CsatFact], trainings: list[TrainingFact], required: frozenset[str]
+    period: Period,
+    scores: list[CsatFact],
+    trainings: list[TrainingFact],
+    required: frozenset[str],
+    workspace: list[DealFact],
 ) -> None:
-    result = actuals(period, csat=scores, trainings=trainings, required=required)
+    result = actuals(period, csat=scores, trainings=trainings, required=required, workspace=workspace)
     assert result["csat"] == 0 or 1 <= result["csat"] <= 5
+    assert result["premium_csat"] == 0 or 1 <= result["premium_csat"] <= 5
+    if not any(d.premium for d in workspace):
+        assert result["premium_csat"] == 0
     assert 0 <= result["training"] <= 1
 
 
@@ -382,3 +438,34 @@ def test_activity_types_add_up_to_all_activities(period: Period, logged: list[Ac
     assert actuals(period, activities=shifted)["activities"] == sum(
         a.count for a in shifted if period.start <= a.on <= period.end
     )
+
+
+_exact_decimals = st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**70), max_value=10**70, places=None)
+
+
+@PROPERTY
+@given(
+    numerator=_exact_decimals | st.integers(-(10**40), 10**40),
+    denominator=_exact_decimals | st.integers(-(10**40), 10**40),
+    places=st.integers(0, 8),
+)
+def test_ratio_and_round_half_up_equal_rounding_the_exact_fraction_once(
+    numerator: Decimal | int, denominator: Decimal | int, places: int
+) -> None:
+    if denominator == 0:
+        return
+    exact = Fraction(numerator) / Fraction(denominator)
+    expected = round_half_up(exact, places)  # a Fraction takes the integer arithmetic
+    found = ratio(numerator, denominator, places=places)
+    assert found == expected and found.as_tuple().exponent == -places
+    assert str(found) == str(expected)  # same digits, and never a negative zero
+    value = Decimal(numerator)
+    assert str(round_half_up(value, places)) == str(round_half_up(Fraction(value), places))
+
+
+def test_ratio_rounds_exact_halves_up_and_keeps_large_values_exact() -> None:
+    assert ratio(Decimal("0.00005"), 1) == Decimal("0.0001")
+    assert ratio(-1, 8, places=2) == Decimal("-0.13")
+    assert ratio(10**70 + 1, 2, places=1) == Decimal(f"{5 * 10**69}.5")  # beyond the decimal shortcut
+    assert str(ratio(-1, 10**9)) == "0.0000"
+    assert str(round_half_up(Decimal("-0.001"), 2)) == "0.00"

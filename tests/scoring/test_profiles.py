@@ -69,13 +69,13 @@ def test_farmers_are_scored_quarterly_on_repeat_business_with_a_profit_share() -
     assert (farmer.plan.base_rate, farmer.plan.repeat_profit_share) == (D("0.03"), D("0.02"))
 
 
-def test_strategic_reps_are_scored_monthly_on_premium_share_with_a_higher_premium_rate() -> None:
+def test_strategic_reps_are_scored_monthly_on_premium_share_and_premium_csat_with_a_higher_premium_rate() -> None:
     strategic = DEFAULT_PROFILES["strategic"]
     assert strategic.cadence == "month"
     assert lines_of(strategic) == [
         ("revenue", D(40), D(120000)),
         ("premium_share", D(30), D("0.5")),
-        ("csat", D(20), D("4.5")),
+        ("premium_csat", D(20), D("4.5")),
         ("training", D(10), D("1.0")),
     ]
     assert (strategic.plan.base_rate, strategic.plan.premium_rate) == (D("0.04"), D("0.08"))

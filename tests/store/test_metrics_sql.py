@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from bot.store import metrics
 from bot.store.tables import Activity, CsatResult, Customer, Deal, Member, TrainingCompletion, Workspace
 from scoring.metrics import ActivityFact, CsatFact, DealFact, TrainingFact, compute_actuals
 from scoring.periods import month_of
+from scoring.recognition import Counting
 from tests.support.databases import empty_all_tables
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
@@ -46,7 +48,18 @@ activity = st.fixed_dictionaries(
         "voided": st.sampled_from([False, False, True]),
     }
 )
-survey = st.fixed_dictionaries({"member": st.sampled_from(REPS), "score": st.integers(1, 5), "on": days})
+in_period = st.integers(min_value=0, max_value=(PERIOD.end - PERIOD.start).days).map(
+    lambda n: PERIOD.start + timedelta(days=n)
+)
+survey = st.fixed_dictionaries(
+    {
+        "member": st.sampled_from(REPS),
+        "customer": st.sampled_from(CUSTOMERS),
+        "score": st.integers(1, 5),
+        "on": st.one_of(days, in_period),  # half of them in the period, so the averages have data
+        "voided": st.sampled_from([False, False, True]),
+    }
+)
 course = st.fixed_dictionaries(
     {
         "member": st.sampled_from(REPS),
@@ -143,13 +156,15 @@ def _store(db, deals, activities, surveys, courses) -> None:
                     {
                         "workspace_id": 1,
                         "member_id": s["member"],
-                        "customer_id": 1,
+                        "customer_id": s["customer"],
                         "score": s["score"],
                         "surveyed_on": s["on"],
                         "source": "admin",
                         "source_key": f"s{i}",
                         "recorded_by": "UADM",
                         "created_at": NOW,
+                        "voided_at": NOW if s["voided"] else None,
+                        "void_reason": "wrong customer" if s["voided"] else None,
                     }
                     for i, s in enumerate(surveys)
                 ],
@@ -173,37 +188,47 @@ def _store(db, deals, activities, surveys, courses) -> None:
             )
 
 
+def governing(rule, signed_on):
+    """The rule a deal counts by: the workspace's one rule, or the one in force on its signing day."""
+    return rule if isinstance(rule, str) else rule.rule_for(signed_on)
+
+
 def _reference(rep, rule, deals, activities, surveys, courses):
     live = [(i, d) for i, d in enumerate(deals) if not d["voided"]]
 
     def first(i, d):
         return not any(e["customer"] == d["customer"] and (e["signed_on"], j) < (d["signed_on"], i) for j, e in live)
 
-    facts = []
+    workspace = []  # every live deal, whoever owns it
+    facts = []  # the rep's
     for i, d in live:
-        if d["owner"] != rep:
-            continue
         paid_on = None if d["paid_after"] is None else d["signed_on"] + timedelta(days=d["paid_after"])
-        facts.append(
-            DealFact(
-                customer_id=d["customer"],
-                amount=Decimal(d["amount_minor"]) / 100,
-                counts_on=d["signed_on"] if rule == "signed" else paid_on,
-                signed_on=d["signed_on"],
-                premium=d["product"] in PREMIUM,
-                new_customer=first(i, d),
-            )
+        fact = DealFact(
+            customer_id=d["customer"],
+            amount=Decimal(d["amount_minor"]) / 100,
+            counts_on=d["signed_on"] if governing(rule, d["signed_on"]) == "signed" else paid_on,
+            signed_on=d["signed_on"],
+            premium=d["product"] in PREMIUM,
+            new_customer=first(i, d),
         )
+        workspace.append(fact)
+        if d["owner"] == rep:
+            facts.append(fact)
     return compute_actuals(
         period=PERIOD,
         deals=facts,
         history_deals=facts,
+        workspace_deals=workspace,
         activities=[
             ActivityFact(kind=a["kind"], count=a["count"], on=a["on"])
             for a in activities
             if a["owner"] == rep and not a["voided"]
         ],
-        csat=[CsatFact(score=s["score"], on=s["on"]) for s in surveys if s["member"] == rep],
+        csat=[
+            CsatFact(score=s["score"], on=s["on"], customer_id=s["customer"])
+            for s in surveys
+            if s["member"] == rep and not s["voided"]
+        ],
         trainings=[
             TrainingFact(course=t["course"], completed_on=t["on"])
             for t in {(t["member"], t["course"]): t for t in courses}.values()
@@ -217,11 +242,29 @@ def _reference(rep, rule, deals, activities, surveys, courses):
 @given(
     deals=st.lists(deal, max_size=25),
     activities=st.lists(activity, max_size=10),
-    surveys=st.lists(survey, max_size=6),
+    surveys=st.lists(survey, max_size=10),
     courses=st.lists(course, max_size=4),
-    rule=st.sampled_from(["signed", "paid"]),
+    rule=st.one_of(
+        st.sampled_from(["signed", "paid"]),
+        # a change of counting rule: before the period, inside the 12-month window, at the period's start
+        st.builds(
+            lambda base, changes: Counting(base=base, changes=tuple(sorted(changes))),
+            st.sampled_from(["signed", "paid"]),
+            st.lists(
+                st.tuples(
+                    st.sampled_from([date(2025, 6, 1), date(2026, 3, 1), date(2026, 11, 1), date(2026, 11, 16)]),
+                    st.sampled_from(["signed", "paid"]),
+                ),
+                max_size=3,
+                unique_by=lambda change: change[0],
+            ),
+        ),
+    ),
+    concurrent=st.booleans(),
 )
-def test_sql_actuals_equal_the_pure_reference_for_every_metric(db, deals, activities, surveys, courses, rule):
+def test_sql_actuals_equal_the_pure_reference_for_every_metric(
+    db, deals, activities, surveys, courses, rule, concurrent
+):
     empty_all_tables(db)
     _store(db, deals, activities, surveys, courses)
     with db.reading() as session:
@@ -233,6 +276,99 @@ def test_sql_actuals_equal_the_pure_reference_for_every_metric(db, deals, activi
             premium_lines=PREMIUM,
             required_courses=REQUIRED,
             member_ids=list(REPS),
+            concurrent=concurrent,
         )
     for rep in REPS:
         assert found[rep] == _reference(rep, rule, deals, activities, surveys, courses), f"rep {rep}"
+
+
+def test_premium_csat_counts_surveys_of_customers_with_a_premium_deal_by_anyone_in_the_last_13_months(db):
+    def a_deal(owner, customer, signed_on, product="Enterprise", voided=False):
+        return {
+            "owner": owner,
+            "customer": customer,
+            "amount_minor": 100_00,
+            "signed_on": signed_on,
+            "paid_after": None,
+            "product": product,
+            "voided": voided,
+        }
+
+    def a_survey(customer, score, on=date(2026, 11, 20)):
+        return {"member": 1, "customer": customer, "score": score, "on": on, "voided": False}
+
+    deals = [
+        a_deal(2, 1, date(2025, 11, 1)),  # another rep's premium deal, first day of the look-back
+        a_deal(1, 2, date(2025, 10, 31)),  # premium, but one day before the look-back
+        a_deal(1, 3, date(2026, 11, 15), product="Core"),  # not a premium line
+        a_deal(1, 4, date(2026, 11, 2), voided=True),  # voided
+        a_deal(1, 5, date(2026, 11, 30)),  # last day of the period
+    ]
+    surveys = [a_survey(1, 5), a_survey(2, 1), a_survey(3, 1), a_survey(4, 1), a_survey(5, 2)]
+    surveys.append(a_survey(1, 1, on=date(2026, 10, 31)))  # before the period
+    empty_all_tables(db)
+    _store(db, deals, [], surveys, [])
+    with db.reading() as session:
+        found = metrics.actuals(
+            session,
+            workspace_id=1,
+            period=PERIOD,
+            rule="signed",
+            premium_lines=PREMIUM,
+            required_courses=REQUIRED,
+            member_ids=[1],
+        )[1]
+    assert found["premium_csat"] == Decimal("3.5")  # customers 1 and 5: (5 + 2) / 2
+    assert found["csat"] == Decimal("2")  # all five surveys in November
+    assert found == _reference(1, "signed", deals, [], surveys, [])
+    with db.reading() as session:
+        without_premium_lines = metrics.actuals(
+            session,
+            workspace_id=1,
+            period=PERIOD,
+            rule="signed",
+            premium_lines=set(),
+            required_courses=REQUIRED,
+            member_ids=[1],
+        )[1]
+    assert without_premium_lines["premium_csat"] == 0 and without_premium_lines["premium_share"] == 0
+    assert without_premium_lines["csat"] == Decimal("2")
+
+
+def test_workspace_wide_actuals_are_the_same_computed_concurrently_or_one_query_after_another(db):
+    deals = [
+        {
+            "owner": rep,
+            "customer": customer,
+            "amount_minor": 1000_00 * rep + customer,
+            "signed_on": date(2026, 11, customer) if customer % 2 else date(2026, 4, customer),
+            "paid_after": 3,
+            "product": "Enterprise" if customer == 2 else "Core",
+            "voided": False,
+        }
+        for rep in REPS
+        for customer in CUSTOMERS
+    ]
+    activities = [{"owner": 1, "kind": "call", "count": 3, "on": date(2026, 11, 2), "voided": False}]
+    surveys = [{"member": 2, "customer": 2, "score": 4, "on": date(2026, 11, 9), "voided": False}]
+    courses = [{"member": 1, "course": "negotiation", "on": date(2026, 1, 9)}]
+    empty_all_tables(db)
+    _store(db, deals, activities, surveys, courses)
+    found = {}
+    for concurrent in (False, True):
+        with db.reading() as session:
+            found[concurrent] = metrics.actuals(
+                session,
+                workspace_id=1,
+                period=PERIOD,
+                rule="signed",
+                premium_lines=PREMIUM,
+                required_courses=REQUIRED,
+                concurrent=concurrent,
+            )
+    assert found[True] == found[False]
+    assert gc.isenabled()  # paused for the workspace-wide fold only
+    assert set(found[True]) == set(REPS)
+    for rep in REPS:
+        assert found[True][rep] == _reference(rep, "signed", deals, activities, surveys, courses)
+    assert found[True][2]["premium_csat"] == 4 and found[True][1]["activities:call"] == 3
