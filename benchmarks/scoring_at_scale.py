@@ -40,6 +40,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.config import PacerConfig, ProductLine, TrainingConfig  # noqa: E402
 from bot.directory import Caller  # noqa: E402
+from bot.services import rules  # noqa: E402
 from bot.services.progress import progress  # noqa: E402
 from bot.store import goals, metrics  # noqa: E402
 from bot.store.engine import Database  # noqa: E402
@@ -284,12 +285,13 @@ def all_reps(db: Database, config: PacerConfig, reps: int) -> dict[str, float]:
             for name, profile in config.all_profiles.items()
         }
         default = wants_repurchase[config.default_profile]
+        in_force = rules.period_rules(session, workspace_id=1, config=config, period=period)  # as the app reads them
         found = metrics.actuals(
             session,
             workspace_id=1,
             period=period,
-            rule=config.recognition,
-            premium_lines=config.premium_lines,
+            rule=in_force.counting,
+            premium_lines=in_force.premium_lines,
             required_courses=set(config.training.required),
             repurchase_for=[rep for rep, name in profiles.items() if wants_repurchase.get(name, default)],
             concurrent=CONCURRENT,

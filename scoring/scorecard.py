@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import InitVar, dataclass
-from decimal import Context, Decimal, localcontext
+from decimal import Context, Decimal
 from typing import Literal
 
 from scoring.metrics import (
@@ -233,10 +233,12 @@ class Score:
     missing_targets: tuple[str, ...]
 
 
+_WIDE = Context(prec=60)  # wide enough for any weight × attainment
+
+
 def _exact_product(a: Decimal, b: Decimal) -> Decimal:
-    """a × b with no rounding (a context wide enough for any weight × attainment)."""
-    with localcontext(Context(prec=60)):
-        return a * b
+    """a × b with no rounding."""
+    return _WIDE.multiply(a, b)
 
 
 def score(scorecard: Scorecard, *, actuals: Mapping[str, Decimal], targets: Mapping[str, Decimal]) -> Score:
