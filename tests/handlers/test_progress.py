@@ -118,3 +118,16 @@ def test_a_goal_overrides_the_profile_default_target(pacer, db):
         )
     text = pacer.command(REP, "/progress", "").text
     assert "$60,000 of $50,000 (your goal)" in text and "*48.00 pts*" in text  # 120 % × 40
+
+
+def test_a_strategic_reps_premium_customer_csat_counts_only_surveys_of_premium_customers(pacer):
+    pacer.command(ADMIN, "/pacer", f"profile <@{REP}|dana> strategic")
+    pacer.deal(REP, "10k Acme Corp product:Enterprise")  # premium line: Acme is a premium customer
+    pacer.deal(REP, "10k Globex product:Core")
+    pacer.command(ADMIN, "/pacer", "csat Acme Corp 5")
+    pacer.command(ADMIN, "/pacer", "csat Globex 1")
+
+    text = pacer.command(REP, "/progress", "").text
+    assert "Premium-customer CSAT" in text
+    assert "5 of 4.5" in text  # Acme's 5 only; Globex's 1 is not a premium customer's survey
+    assert "3 of 4.5" not in text  # not the average of both surveys
