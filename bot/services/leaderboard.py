@@ -151,6 +151,92 @@ def unknown_metric(text: str) -> InputError:
     )
 
 
+@dataclass(frozen=True)
+class Subject:
+    """A rep to score: their period and their local today (for pace)."""
+
+    user_id: str
+    name: str
+    member_id: int | None  # None: in pacer.yml but has not used Pacer yet (every line "no data")
+    profile: Profile
+    period: Period
+    today: date
+
+
+def score_subjects(
+    session: Session,
+    *,
+    workspace_id: int,
+    config: PacerConfig,
+    subjects: Sequence[Subject],
+    repurchase_only_where_scored: bool = False,
+) -> list[Standing]:
+    """Each subject's actuals, targets, score and pace under the rules in force for their period: one
+    actuals and one targets query per distinct period, however many reps.
+
+    repurchase_rate scans a year of deals; with `repurchase_only_where_scored` it is computed only for
+    reps whose scorecard has it (the others' boards don't show it).
+    """
+    calendar = config.calendar.calendar()
+    by_period: dict[Period, list[Subject]] = {}
+    for subject in subjects:
+        if subject.member_id is not None:
+            by_period.setdefault(subject.period, []).append(subject)
+    actuals: dict[tuple[Period, int], dict[str, Decimal]] = {}
+    targets: dict[tuple[Period, int], dict[str, Decimal]] = {}
+    book = rules.book(session, workspace_id=workspace_id, config=config)
+    for period, group in by_period.items():
+        ids = [s.member_id for s in group if s.member_id is not None]
+        in_force = rules.for_period(book, period)
+        repurchase = (
+            [s.member_id for s in group if s.member_id is not None and s.profile.scorecard.line("repurchase_rate")]
+            if repurchase_only_where_scored
+            else None
+        )
+        for member_id, values in metrics.actuals(
+            session,
+            workspace_id=workspace_id,
+            period=period,
+            rule=in_force.counting,
+            premium_lines=in_force.premium_lines,
+            required_courses=set(config.training.required),
+            member_ids=ids,
+            repurchase_for=repurchase,
+        ).items():
+            actuals[(period, member_id)] = values
+        for member_id, values in goals.targets(
+            session, workspace_id=workspace_id, period=period, member_ids=ids
+        ).items():
+            targets[(period, member_id)] = values
+    empty: dict[str, Decimal] = {}
+    result = []
+    for subject in subjects:
+        key = (subject.period, subject.member_id or 0)
+        own_actuals = actuals.get(key, empty) if subject.member_id is not None else empty
+        own_targets = targets.get(key, {}) if subject.member_id is not None else {}
+        explained = score(subject.profile.scorecard, actuals=own_actuals, targets=own_targets)
+        paces = {
+            line.metric: pace(
+                actual=line.actual, target=line.target, period=subject.period, today=subject.today, calendar=calendar
+            )
+            for line in explained.lines
+        }
+        result.append(
+            Standing(
+                user_id=subject.user_id,
+                name=subject.name,
+                member_id=subject.member_id,
+                profile=subject.profile,
+                period=subject.period,
+                actuals=dict(own_actuals),
+                targets=dict(own_targets),
+                score=explained,
+                paces=paces,
+            )
+        )
+    return result
+
+
 def standings(
     session: Session,
     caller: Caller,
@@ -159,64 +245,21 @@ def standings(
     user_ids: Sequence[str],
     period_of_rep: dict[str, Period],
 ) -> list[Standing]:
-    """Each rep's actuals, targets, score and pace in their period: one actuals and one targets query per
-    distinct period."""
-    calendar = config.calendar.calendar()
-    found = {user_id: members.get(session, workspace_id=caller.workspace_id, user_id=user_id) for user_id in user_ids}
-    by_period: dict[Period, list[int]] = {}
+    """Each of these members' standings in their period, as of the caller's today."""
+    subjects = []
     for user_id in user_ids:
-        member = found[user_id]
-        if member is not None and member.id is not None:
-            by_period.setdefault(period_of_rep[user_id], []).append(member.id)
-    actuals: dict[tuple[Period, int], dict[str, Decimal]] = {}
-    targets: dict[tuple[Period, int], dict[str, Decimal]] = {}
-    book = rules.book(session, workspace_id=caller.workspace_id, config=config)
-    for period, ids in by_period.items():
-        in_force = rules.for_period(book, period)
-        for member_id, values in metrics.actuals(
-            session,
-            workspace_id=caller.workspace_id,
-            period=period,
-            rule=in_force.counting,
-            premium_lines=in_force.premium_lines,
-            required_courses=set(config.training.required),
-            member_ids=ids,
-        ).items():
-            actuals[(period, member_id)] = values
-        for member_id, values in goals.targets(
-            session, workspace_id=caller.workspace_id, period=period, member_ids=ids
-        ).items():
-            targets[(period, member_id)] = values
-    empty: dict[str, Decimal] = {}  # never used Pacer: every line is explained as "no data in the period"
-    result = []
-    for user_id in user_ids:
-        member = found[user_id]
-        period = period_of_rep[user_id]
-        known: int | None = member.id if member is not None else None
-        profile = config.profile_for(user_id, member.profile if member is not None else None)
-        own_actuals = actuals.get((period, known), empty) if known is not None else empty
-        own_targets = targets.get((period, known), {}) if known is not None else {}
-        result_score = score(profile.scorecard, actuals=own_actuals, targets=own_targets)
-        paces = {
-            line.metric: pace(
-                actual=line.actual, target=line.target, period=period, today=caller.today, calendar=calendar
-            )
-            for line in result_score.lines
-        }
-        result.append(
-            Standing(
+        member = members.get(session, workspace_id=caller.workspace_id, user_id=user_id)
+        subjects.append(
+            Subject(
                 user_id=user_id,
                 name=member.name if member is not None else user_id,
-                member_id=known,
-                profile=profile,
-                period=period,
-                actuals=dict(own_actuals),
-                targets=dict(own_targets),
-                score=result_score,
-                paces=paces,
+                member_id=member.id if member is not None else None,
+                profile=config.profile_for(user_id, member.profile if member is not None else None),
+                period=period_of_rep[user_id],
+                today=caller.today,
             )
         )
-    return result
+    return score_subjects(session, workspace_id=caller.workspace_id, config=config, subjects=subjects)
 
 
 def leaderboard(

@@ -22,15 +22,13 @@ from sqlmodel import Session
 from bot.clock import zone
 from bot.config import PacerConfig
 from bot.directory import Caller
-from bot.services.leaderboard import Standing
-from bot.store import goals, metrics, schedules
+from bot.services.leaderboard import Standing, Subject, score_subjects
+from bot.store import schedules
 from bot.store.engine import Database
 from bot.store.schedules import Row
 from scoring import coaching
-from scoring.pace import pace
 from scoring.periods import Calendar, Period, period_of
 from scoring.schedule import DEFAULT_TIME, at_local, latest_due, next_digest, next_nudge
-from scoring.scorecard import score
 
 CENTS = Decimal(100)
 COACHING_MEMORY_DAYS = 14  # comfortably more than 5 working days of prompts
@@ -212,57 +210,26 @@ def scorecards(
     reps: Sequence[Row],
     today_of: dict[int, date],
 ) -> dict[int, Standing]:
-    """Each rep's scorecard in their current period as of their local `today`: one actuals and one
-    targets query per distinct period, however many reps."""
+    """Each rep's scorecard in their current period as of their local `today` (batched per period)."""
     calendar = config.calendar.calendar()
-    period_of_rep: dict[int, Period] = {}
-    profile_of = {}
-    by_period: dict[Period, list[int]] = defaultdict(list)
+    subjects = []
     for row in reps:
         profile = config.profile_for(row.user_id, row.profile)
-        profile_of[row.member_id] = profile
-        period = period_of(today_of[row.member_id], profile.cadence, calendar)
-        period_of_rep[row.member_id] = period
-        by_period[period].append(row.member_id)
-    actuals: dict[int, dict[str, Decimal]] = {}
-    targets: dict[int, dict[str, Decimal]] = {}
-    for period, ids in by_period.items():
-        repurchase = [m for m in ids if profile_of[m].scorecard.line("repurchase_rate") is not None]
-        actuals.update(
-            metrics.actuals(
-                session,
-                workspace_id=workspace_id,
-                period=period,
-                rule=config.recognition,
-                premium_lines=config.premium_lines,
-                required_courses=set(config.training.required),
-                member_ids=ids,
-                repurchase_for=repurchase,
+        today = today_of[row.member_id]
+        subjects.append(
+            Subject(
+                user_id=row.user_id,
+                name=row.name,
+                member_id=row.member_id,
+                profile=profile,
+                period=period_of(today, profile.cadence, calendar),
+                today=today,
             )
         )
-        targets.update(goals.targets(session, workspace_id=workspace_id, period=period, member_ids=ids))
-    result = {}
-    for row in reps:
-        member_id, profile, period = row.member_id, profile_of[row.member_id], period_of_rep[row.member_id]
-        own_targets = targets.get(member_id, {})
-        own_actuals = actuals.get(member_id, {})
-        explained = score(profile.scorecard, actuals=own_actuals, targets=own_targets)
-        today = today_of[member_id]
-        result[member_id] = Standing(
-            user_id=row.user_id,
-            name=row.name,
-            member_id=member_id,
-            profile=profile,
-            period=period,
-            actuals=dict(own_actuals),
-            targets=dict(own_targets),
-            score=explained,
-            paces={
-                line.metric: pace(actual=line.actual, target=line.target, period=period, today=today, calendar=calendar)
-                for line in explained.lines
-            },
-        )
-    return result
+    found = score_subjects(
+        session, workspace_id=workspace_id, config=config, subjects=subjects, repurchase_only_where_scored=True
+    )
+    return {standing.member_id: standing for standing in found if standing.member_id is not None}
 
 
 def previous_working_day(day: date, calendar: Calendar) -> date:

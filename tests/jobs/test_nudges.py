@@ -289,3 +289,18 @@ def test_the_published_coaching_catalogue_picks_the_prompt_and_does_not_repeat_i
     assert deliver(pacer) == 4
     first = " ".join(str(block) for block in posted_to(slack, REP)[0].args["blocks"])
     assert first.count(":bulb:") == 1 and "No activity logged yet, 16 working days into November 2026" in first
+
+
+def test_the_nudge_scores_by_the_published_rules_in_force(pacer, slack):
+    register(pacer, REP, ADMIN)
+    pacer.clock.now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # Friday
+    pacer.deal(REP, "60k Acme Corp")  # signed, not paid
+    pacer.command(ADMIN, "/pacer", "counting paid now")  # from 1 November: deals count when paid
+    at(pacer, MONDAY_9_NY - timedelta(hours=2))
+    at(pacer, MONDAY_9_NY)
+    slack.clear()
+    deliver(pacer)
+
+    texts = [" ".join(str(block) for block in call.args["blocks"]) for call in posted_to(slack, REP)]
+    [nudge] = [text for text in texts if "Your November 2026 so far" in text]  # the other is the rules DM
+    assert "$0 of $100,000" in nudge and "$60,000 of $100,000" not in nudge
