@@ -92,6 +92,6 @@ def run(ctx: JobContext, coach: Coach = catalogue_coach) -> JobResult:
 
 JOB = Job(
     name=NAME,
-    help="weekly digest to each manager (first working day, local time): standings, at-risk and idle reps, coaching",
+    help="Queue each manager's weekly digest (first working day, local time): standings, at-risk and idle reps.",
     run=run,
 )

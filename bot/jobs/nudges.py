@@ -118,6 +118,6 @@ def _send(
 
 JOB = Job(
     name=NAME,
-    help="daily nudge to each rep at their local time on working days: progress, yesterday's work, one coaching prompt",
+    help="Queue each rep's daily nudge at their local time on working days: progress, recent work, a coaching tip.",
     run=run,
 )
