@@ -21,6 +21,7 @@ from handlers import ids
 from handlers.blocks.common import as_dicts, error_blocks, error_text
 from handlers.blocks.nudges import EXAMPLE_TIME, setting_blocks, snoozed_blocks
 from handlers.replies import Reply, run
+from handlers.text import show
 from scoring.errors import InputError, PacerError
 from scoring.schedule import parse_local_time
 
@@ -47,9 +48,8 @@ def settings_reply(deps: Deps, caller: Caller, rest: str) -> Reply:
         return Reply(blocks=setting_blocks(setting, changed="Daily nudges on."), text="Daily nudges on.")
     at = parse_local_time(word)
     if at is None:
-        shown = rest.strip()[:20].replace("<", "‹").replace(">", "›")
         raise InputError(
-            f"“{shown}” isn't a time of day. Give a 24-hour time like 08:30 or 17:00, or 8:30am, or `off` / `on`.",
+            f"“{show(rest.strip())}” isn't a time of day. Give a 24-hour time like 08:30 or 17:00, or 8:30am, or `off` / `on`.",
             example=EXAMPLE_TIME,
         )
     setting = service.set_time(deps.db, caller, config=config, at=at, now=now)
