@@ -49,7 +49,8 @@ def settings_reply(deps: Deps, caller: Caller, rest: str) -> Reply:
     at = parse_local_time(word)
     if at is None:
         raise InputError(
-            f"“{show(rest.strip())}” isn't a time of day. Give a 24-hour time like 08:30 or 17:00, or 8:30am, or `off` / `on`.",
+            f"“{show(rest.strip())}” isn't a time of day. "
+            "Give a 24-hour time like 08:30 or 17:00, or 8:30am, or `off` / `on`.",
             example=EXAMPLE_TIME,
         )
     setting = service.set_time(deps.db, caller, config=config, at=at, now=now)
