@@ -33,10 +33,10 @@ from bot.services.admin import required_spelling
 from bot.store import audit, csat, customers, deals, members, training, workspaces
 from bot.store.engine import Database
 from bot.store.tables import Workspace
-from handlers.parse import DealRequest, deal_from_fields
 from scoring.customers import close_matches, name_key
 from scoring.errors import FieldErrors
 from scoring.records import Source
+from scoring.requests import DealRequest, deal_from_fields
 
 _T = TypeVar("_T")
 
@@ -59,7 +59,7 @@ OPTIONAL: dict[Kind, tuple[str, ...]] = {
     "csat": ("owner",),
     "training": (),
 }
-# Field names of handlers.parse's deal validation, as the CSV calls them.
+# Field names of scoring.requests' deal validation, as the CSV calls them.
 _DEAL_FIELDS = {"date": "signed_on", "product": "product_line"}
 
 

@@ -19,13 +19,13 @@ from handlers.parse import (
     LogActivity,
     OpenActivityModal,
     VoidActivity,
-    activity_from_fields,
     parse_activity_command,
 )
 from handlers.replies import Reply, answer_action, answer_command, run, transactional
 from handlers.views import field_values, view_errors
 from scoring.errors import FieldErrors, PacerError
 from scoring.records import Source
+from scoring.requests import activity_from_fields
 
 UNDO_REASON = "undone with the Undo button"
 

@@ -13,20 +13,16 @@ from bot.deps import Deps
 from bot.directory import Caller
 from bot.services import deals as service
 from bot.services import rules
-from bot.store import deals as deal_store
-from bot.store import outbox, pending
 from handlers import ids
 from handlers.blocks import deals as blocks
 from handlers.blocks.common import as_dicts
 from handlers.parse import (
     DealHelp,
-    DealRequest,
     ListDeals,
     LogDeal,
     MarkDealPaid,
     OpenDealModal,
     VoidDeal,
-    deal_from_fields,
     parse_deal_command,
 )
 from handlers.replies import Reply, answer_action, answer_command, run, transactional
@@ -34,6 +30,7 @@ from handlers.views import field_values, view_errors
 from scoring.errors import FieldErrors, PacerError
 from scoring.money import format_amount
 from scoring.records import Source
+from scoring.requests import DealRequest, deal_from_fields
 
 UNDO_REASON = "undone with the Undo button"
 
@@ -104,32 +101,16 @@ def log(
     customer_ok: bool = False,
     answered: str | None = None,
 ) -> Reply:
-    """Log (or ask first). In the deal's own transaction: queue the wins-channel post, and mark
-    the question this answers (if any) as answered — all or nothing."""
+    """Log (or ask first); a celebrated deal's wins-channel post is queued with it, all or nothing."""
     now = deps.clock()
-    queued: list[bool] = []
 
-    def with_the_deal(session: Session, logged: service.DealLogged) -> None:
-        if answered is not None:
-            pending.mark_answered(session, workspace_id=caller.workspace_id, token=answered, now=now)
-        wins = deps.config.wins
-        if logged.celebrate and wins is not None:
-            record = logged.record
-            queued.append(
-                outbox.enqueue(
-                    session,
-                    workspace_id=caller.workspace_id,
-                    key=f"win:{record.ref}",
-                    kind="deal_win",
-                    channel=wins.channel,
-                    now=now,
-                    payload={
-                        "text": f"{record.owner_user_id} closed {format_amount(record.money)}",
-                        "blocks": as_dicts(blocks.win(record, logged.celebrate)),
-                        "unfurl_links": False,
-                    },
-                )
-            )
+    def win_post(logged: service.DealLogged) -> dict[str, Any]:
+        record = logged.record
+        return {
+            "text": f"{record.owner_user_id} closed {format_amount(record.money)}",
+            "blocks": as_dicts(blocks.win(record, logged.celebrate or "")),
+            "unfurl_links": False,
+        }
 
     outcome = service.log_deal(
         deps.db,
@@ -141,7 +122,8 @@ def log(
         now=now,
         duplicate_ok=duplicate_ok,
         customer_ok=customer_ok,
-        within=with_the_deal,
+        answers=answered,
+        win_post=win_post,
     )
     match outcome:
         case service.DuplicateSuspected():
@@ -156,7 +138,7 @@ def log(
     record = outcome.record
     return Reply(
         blocks=blocks.logged(outcome),
-        queued=any(queued),
+        queued=outcome.announced,
         recorded_work=not outcome.replayed,
         text=f"Logged {record.ref}: {format_amount(record.money)} with {record.customer}",
     )
@@ -231,10 +213,9 @@ def answer_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: De
         with deps.db.reading() as session:
             question = service.question(session, caller, token)
             if question is None:  # answered already: by this very click's twin, or by Cancel
-                existing = deal_store.by_source_key(session, workspace_id=caller.workspace_id, source_key=source_key)
-                if existing is None:
+                replayed = service.logged_by(session, caller, source_key, config=deps.config)
+                if replayed is None:
                     return Reply(blocks=blocks.already_answered(), text="That question was already answered.")
-                replayed = service.replay(session, caller, existing, config=deps.config)
                 return Reply(blocks=blocks.logged(replayed), text=f"Already logged as {replayed.record.ref}")
         kind, request, source, payload = question
         answer = partial(log, caller, deps=deps, source=source, source_key=source_key, answered=token)
@@ -255,7 +236,7 @@ def cancel_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: De
     token = body["actions"][0]["value"].partition(":")[0]
 
     def work(session: Session, caller: Caller) -> Reply:
-        pending.take(session, workspace_id=caller.workspace_id, user_id=caller.user_id, token=token, now=deps.clock())
+        service.cancel_question(session, caller, token, now=deps.clock())
         return Reply(blocks=blocks.cancelled(), text="Nothing was logged.")
 
     answer_action(ack, body, respond, deps, transactional(deps, work), view_title="Deal")

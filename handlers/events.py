@@ -12,9 +12,8 @@ from typing import Any
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.store import receipts, workspaces
+from bot.services import members
 from handlers import ids
-from handlers.replies import refresh_from_event
 
 
 def register(app: App, deps: Deps) -> None:
@@ -22,13 +21,11 @@ def register(app: App, deps: Deps) -> None:
 
 
 def user_changed(body: dict[str, Any], event: dict[str, Any], *, deps: Deps) -> None:
-    team_id, key = body["team_id"], f"event:{body['event_id']}"
-    now = deps.clock()
-    with deps.db.transaction() as session:
-        workspace = workspaces.ensure_workspace(session, team_id=team_id, now=now)
-        assert workspace.id is not None
-        if receipts.find(session, workspace_id=workspace.id, key=key) is not None:
-            return
-        receipts.save(session, workspace_id=workspace.id, key=key, response=None, now=now)
-        refresh_from_event(deps, session, team_id, event["user"])
-    deps.directory.forget(team_id, event["user"]["id"])
+    members.apply_user_change(
+        deps.db,
+        deps.directory,
+        team_id=body["team_id"],
+        event_id=body["event_id"],
+        user=event["user"],
+        now=deps.clock(),
+    )

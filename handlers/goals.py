@@ -20,7 +20,7 @@ from bot.config import PacerConfig
 from bot.deps import Deps
 from bot.directory import Caller
 from bot.services import goals as service
-from bot.store import members, receipts
+from bot.services import members
 from handlers import ids
 from handlers.blocks import goals as blocks
 from handlers.blocks.common import context, section
@@ -75,7 +75,7 @@ def goal_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
                 example=service.EXAMPLE,
             )
         user_id = found.group(1)
-        _ensure_member(deps, caller, user_id)
+        members.ensure_registered(deps.db, deps.directory, caller, user_id=user_id, now=deps.clock())
         first = rest.partition(" ")[0].lower()
         if not rest or (first not in METRICS and (PERIODISH.match(rest) or TWO_WORD_PERIOD.match(rest))):
             return _list(deps, caller, user_id, rest)
@@ -94,14 +94,6 @@ def _value_and_period(text: str) -> tuple[str, str | None]:
     if len(words) >= 2 and PERIODISH.match(words[-1]):
         return " ".join(words[:-1]), words[-1]
     return text, None
-
-
-def _ensure_member(deps: Deps, caller: Caller, user_id: str) -> None:
-    """A mentioned member Pacer hasn't met yet is registered first (users.info, outside any transaction)."""
-    with deps.db.reading() as session:
-        known = members.get(session, workspace_id=caller.workspace_id, user_id=user_id)
-    if known is None:
-        deps.directory.register(deps.db, team_id=caller.team_id, user_id=user_id, now=deps.clock())
 
 
 def _example_for(user_id: str, metric_name: str) -> str:
@@ -173,7 +165,7 @@ def _team(deps: Deps, caller: Caller, text: str) -> Reply:
     example = f"/goal team {metric_name} {value_example(metric(metric_name).unit)}"
     total = parse_goal_value(value_text, metric_name=metric_name, currency=config.currency, example=example)
     for user_id in team.members:
-        _ensure_member(deps, caller, user_id)
+        members.ensure_registered(deps.db, deps.directory, caller, user_id=user_id, now=deps.clock())
     with deps.db.transaction() as session:
         result = service.cascade(
             session,
@@ -227,14 +219,16 @@ def goal_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *
                 errors["value"] = error.message
         if errors or user_id is None or metric_name is None or value is None:
             raise FieldErrors(errors)
-        _ensure_member(deps, caller, user_id)
+        members.ensure_registered(deps.db, deps.directory, caller, user_id=user_id, now=deps.clock())
         with deps.db.transaction() as session:
-            done = receipts.find(session, workspace_id=caller.workspace_id, key=key)
-            if done is not None and done.response:
-                return _done(done.response)
-            change = service.set_goal_for(
+            answer = service.set_goal_once(
                 session,
                 caller,
+                key=key,
+                answer=lambda change: {
+                    "text": blocks.goal_set_text(change, currency=config.currency),
+                    "hint": blocks.scorecard_hint(change),
+                },
                 user_id=user_id,
                 metric_name=metric_name,
                 value=value,
@@ -243,11 +237,6 @@ def goal_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *
                 source=Source.MODAL.value,
                 now=deps.clock(),
             )
-            answer = {
-                "text": blocks.goal_set_text(change, currency=config.currency),
-                "hint": blocks.scorecard_hint(change),
-            }
-            receipts.save(session, workspace_id=caller.workspace_id, key=key, response=answer, now=deps.clock())
         return _done(answer)
 
     try:

@@ -17,24 +17,19 @@ from slack_sdk.models.views import View
 from bot.deps import Deps
 from bot.directory import Caller
 from bot.services import home as service
-from bot.services import rules
-from bot.store import members
+from bot.services import members, rules
 from handlers import ids
 from handlers.blocks import activities as activity_blocks
 from handlers.blocks import deals as deal_blocks
 from handlers.blocks import home as blocks
-from handlers.replies import refresh_member
-
-HOME_LOG_DEAL = "home_log_deal"
-HOME_LOG_ACTIVITY = "home_log_activity"
 
 logger = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
     app.event(ids.APP_HOME_OPENED)(partial(home_opened, deps=deps))
-    app.action(HOME_LOG_DEAL)(partial(log_deal_clicked, deps=deps))
-    app.action(HOME_LOG_ACTIVITY)(partial(log_activity_clicked, deps=deps))
+    app.action(ids.HOME_LOG_DEAL)(partial(log_deal_clicked, deps=deps))
+    app.action(ids.HOME_LOG_ACTIVITY)(partial(log_activity_clicked, deps=deps))
 
 
 def home_opened(body: dict[str, Any], event: dict[str, Any], *, deps: Deps) -> None:
@@ -45,19 +40,15 @@ def home_opened(body: dict[str, Any], event: dict[str, Any], *, deps: Deps) -> N
 
 def home_seen(deps: Deps, team_id: str, user_id: str) -> None:
     """Remember that this member uses the Home tab (so deals refresh it), then publish it."""
+
+    def mark(caller: Caller) -> None:
+        members.mark_home_opened(deps.db, deps.directory, caller, now=deps.clock())
+
     try:
-        deps.uow.run(team_id, user_id, partial(_mark_home_opened, deps))
+        deps.uow.run(team_id, user_id, mark)
     except Exception:
         logger.exception("could not record the Home tab visit team=%s user=%s", team_id, user_id)
     publish_home(deps, team_id, user_id)
-
-
-def _mark_home_opened(deps: Deps, caller: Caller) -> None:
-    if caller.uses_home:
-        return
-    with deps.db.transaction() as session:
-        members.mark_home_opened(session, member_id=caller.member_id, now=deps.clock())
-    deps.directory.forget(caller.team_id, caller.user_id)  # this process's next deal refreshes the tab
 
 
 def publish_home(deps: Deps, team_id: str, user_id: str) -> None:
@@ -77,10 +68,15 @@ def _dashboard(deps: Deps, caller: Caller) -> View:
     with deps.db.reading() as session:
         dashboard = service.dashboard(session, caller, config=deps.config)
     if caller.stale:
-        deps.after_ack(refresh_member, deps, caller.team_id, caller.user_id)
+        refresh_after_ack(deps, caller.team_id, caller.user_id)
     return blocks.home_view(
-        dashboard, currency=deps.config.currency, deal_action=HOME_LOG_DEAL, activity_action=HOME_LOG_ACTIVITY
+        dashboard, currency=deps.config.currency, deal_action=ids.HOME_LOG_DEAL, activity_action=ids.HOME_LOG_ACTIVITY
     )
+
+
+def refresh_after_ack(deps: Deps, team_id: str, user_id: str) -> None:
+    """Refresh a stale member's Slack profile once the request has been answered."""
+    deps.after_ack(members.refresh, deps.db, deps.directory, team_id=team_id, user_id=user_id, now=deps.clock())
 
 
 def log_deal_clicked(ack: Ack, body: dict[str, Any], *, deps: Deps) -> None:

@@ -25,6 +25,8 @@ DEAL_PICK_CUSTOMER = "deal_pick_customer"
 DEAL_NEW_CUSTOMER = "deal_new_customer"
 DEAL_CANCEL = "deal_cancel"
 ACTIVITY_UNDO = "activity_undo"
+HOME_LOG_DEAL = "home_log_deal"  # "Log a deal" on the Home tab and in the daily nudge
+HOME_LOG_ACTIVITY = "home_log_activity"
 
 # Modal callback ids and their input blocks
 DEAL_MODAL = "deal_modal"

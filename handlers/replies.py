@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.directory import Caller
-from bot.store.members import SlackUser
+from handlers import home
 from handlers.blocks.common import as_dicts, error_blocks, error_text
 from scoring.errors import PacerError
 
@@ -49,11 +49,9 @@ def run(deps: Deps, team_id: str, user_id: str, work: Callable[[Caller], Reply])
         deps.outbox.kick()
     caller = callers[0] if callers else None
     if caller is not None and caller.stale:
-        deps.after_ack(refresh_member, deps, team_id, user_id)
+        home.refresh_after_ack(deps, team_id, user_id)
     if caller is not None and reply.recorded_work and caller.uses_home:
-        from handlers.home import publish_home  # the Home tab shows the new work and score
-
-        deps.after_ack(publish_home, deps, team_id, user_id)
+        deps.after_ack(home.publish_home, deps, team_id, user_id)  # the Home tab shows the new work and score
     return reply
 
 
@@ -65,19 +63,6 @@ def transactional(deps: Deps, work: Callable[[Session, Caller], Reply]) -> Calla
             return work(session, caller)
 
     return in_transaction
-
-
-def refresh_member(deps: Deps, team_id: str, user_id: str) -> None:
-    user = deps.directory.lookup(user_id)
-    if user is None:
-        return
-    with deps.db.transaction() as session:
-        deps.directory.refresh(session, team_id=team_id, user=user, now=deps.clock())
-    deps.directory.forget(team_id, user_id)
-
-
-def refresh_from_event(deps: Deps, session: Session, team_id: str, user: dict[str, Any]) -> None:
-    deps.directory.refresh(session, team_id=team_id, user=SlackUser.from_api(user), now=deps.clock())
 
 
 def answer_command(ack: Ack, command: dict[str, Any], deps: Deps, work: Callable[[Caller], Reply]) -> None:

@@ -11,9 +11,8 @@ from slack_bolt import Ack, App
 
 from bot.deps import Deps
 from bot.directory import Caller
+from bot.services import members, rules
 from bot.services import progress as service
-from bot.services import rules
-from bot.store import members
 from handlers import ids
 from handlers.blocks.common import section
 from handlers.blocks.scoring import progress_blocks, scorecard_blocks
@@ -99,10 +98,7 @@ def scorecard_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
                 )
             profile = config.all_profiles[name]
         else:
-            subject = user_id or caller.user_id
-            with deps.db.reading() as session:
-                member = members.get(session, workspace_id=caller.workspace_id, user_id=subject)
-            profile = config.profile_for(subject, member.profile if member else None)
+            profile = members.profile_of(deps.db, caller, user_id=user_id or caller.user_id, config=config)
         in_force, scheduled, _ = rules.overview(deps.db, caller, config=config)
         upcoming = (
             f"Published rules change from {scheduled[0].effective_from:%B %Y}: see `/pacer rules`."

@@ -11,9 +11,9 @@ from bot.directory import Caller
 from bot.services import changes
 from bot.store import activities, audit, workspaces
 from bot.store.tables import Activity
-from handlers.parse import ActivityRequest
 from scoring.errors import NotFound
 from scoring.records import ActivityRecord, Source
+from scoring.requests import ActivityRequest
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.config import PacerConfig
 from bot.directory import Caller, Directory
+from bot.services.members import ensure_registered
 from bot.store import audit, csat, customers, members, training
 from bot.store.engine import Database
 from bot.store.tables import Customer, Member
@@ -77,7 +78,7 @@ def change_member(
         )
     if field == "manager_user_id" and value == user_id:
         raise InputError("A member can't be their own manager.", example="/pacer manager @dana @morgan")
-    _ensure_registered(db, directory, caller, user_id=user_id, now=now)
+    ensure_registered(db, directory, caller, user_id=user_id, now=now)
     with db.transaction() as session:
         member = _member(session, caller, user_id)
         before = members.change_placement(member, **{field: value})
@@ -231,7 +232,7 @@ def record_training(
     """Record that a member completed a course; once per member and course."""
     ensure_admin(config, caller, what="record training")
     course = required_spelling(config, course)
-    _ensure_registered(db, directory, caller, user_id=user_id, now=now)
+    ensure_registered(db, directory, caller, user_id=user_id, now=now)
     with db.transaction() as session:
         member = _member(session, caller, user_id)
         assert member.id is not None
@@ -300,14 +301,6 @@ def member_settings(db: Database, caller: Caller, *, config: PacerConfig) -> lis
         for m in rows
         if not m.is_bot
     ]
-
-
-def _ensure_registered(db: Database, directory: Directory, caller: Caller, *, user_id: str, now: datetime) -> None:
-    """Members who never used Pacer are registered first (a Slack lookup, outside any transaction)."""
-    with db.reading() as session:
-        known = members.get(session, workspace_id=caller.workspace_id, user_id=user_id)
-    if known is None:
-        directory.register(db, team_id=caller.team_id, user_id=user_id, now=now)
 
 
 def _member(session: Session, caller: Caller, user_id: str) -> Member:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -13,11 +13,10 @@ from sqlmodel import Session
 from bot.config import PacerConfig
 from bot.directory import Caller
 from bot.services import changes, rules
-from bot.store import audit, customers, deals, pending, workspaces
+from bot.store import audit, customers, deals, outbox, pending, workspaces
 from bot.store.common import from_minor
 from bot.store.engine import Database
 from bot.store.tables import Deal
-from handlers.parse import DealRequest
 from scoring.customers import close_matches
 from scoring.deals import DUPLICATE_WINDOW, celebration, probable_duplicate
 from scoring.errors import NotAllowed, NotFound
@@ -25,6 +24,7 @@ from scoring.money import Money
 from scoring.periods import month_of
 from scoring.recognition import CountingReceipt, counting_receipt
 from scoring.records import DealRecord, Source
+from scoring.requests import DealRequest
 from scoring.rules import RuleBook
 
 
@@ -45,6 +45,7 @@ class DealLogged:
     tally: PeriodTally
     celebrate: str | None
     replayed: bool = False
+    announced: bool = False  # the wins-channel post was queued with the deal: wake the outbox sender
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ class CustomerUnclear:
 DealOutcome = DealLogged | DuplicateSuspected | CustomerUnclear
 
 
-Within = Callable[[Session, DealLogged], None]
+WinPost = Callable[[DealLogged], dict[str, Any]]
+"""The wins-channel message (an outbox payload) for a celebrated deal, rendered by the caller."""
 
 
 def log_deal(
@@ -78,13 +80,15 @@ def log_deal(
     now: datetime,
     duplicate_ok: bool = False,
     customer_ok: bool = False,
-    within: Within | None = None,
+    answers: str | None = None,
+    win_post: WinPost | None = None,
 ) -> DealOutcome:
     """Record a deal once per `source_key`; ask first when it looks like a duplicate or a typo.
 
     Everything that can be read is read first, without the write lock; the write transaction is
-    five short statements; the answer is built from what is already in hand. `within` runs
-    inside the write transaction, for what must be stored with the deal or not at all.
+    five short statements; the answer is built from what is already in hand. In the deal's own
+    transaction, all or nothing: the question this request `answers` (if any) is marked answered,
+    and a celebrated deal's `win_post` is queued for the wins channel.
     """
     day = request.on or caller.today
     workspace_id = caller.workspace_id
@@ -181,8 +185,19 @@ def log_deal(
                 period_label=receipt.period.label if receipt.period else "",
             ),
         )
-        if within is not None:
-            within(session, logged)
+        if answers is not None:
+            pending.mark_answered(session, workspace_id=workspace_id, token=answers, now=now)
+        if logged.celebrate and config.wins is not None and win_post is not None:
+            queued = outbox.enqueue(
+                session,
+                workspace_id=workspace_id,
+                key=f"win:{logged.record.ref}",
+                kind="deal_win",
+                channel=config.wins.channel,
+                now=now,
+                payload=win_post(logged),
+            )
+            logged = replace(logged, announced=queued)
     return logged
 
 
@@ -202,6 +217,17 @@ def question(session: Session, caller: Caller, token: str) -> tuple[str, DealReq
         return None
     payload = asked.payload
     return asked.kind, DealRequest.model_validate(payload["request"]), Source(payload["source"]), payload
+
+
+def logged_by(session: Session, caller: Caller, source_key: str, *, config: PacerConfig) -> DealLogged | None:
+    """The deal an earlier request with this `source_key` recorded, replayed; None if there is none."""
+    deal = deals.by_source_key(session, workspace_id=caller.workspace_id, source_key=source_key)
+    return None if deal is None else replay(session, caller, deal, config=config)
+
+
+def cancel_question(session: Session, caller: Caller, token: str, *, now: datetime) -> None:
+    """Drop the caller's open question (duplicate or customer): nothing is logged for it."""
+    pending.take(session, workspace_id=caller.workspace_id, user_id=caller.user_id, token=token, now=now)
 
 
 def replay(session: Session, caller: Caller, deal: Deal, *, config: PacerConfig) -> DealLogged:

@@ -8,10 +8,11 @@ same value again changes nothing and writes nothing.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from sqlmodel import Session
 
@@ -19,7 +20,7 @@ from bot.config import PacerConfig, Team
 from bot.directory import Caller
 from bot.services import rules
 from bot.services.progress import may_see_progress_of
-from bot.store import audit, goals, members, metrics
+from bot.store import audit, goals, members, metrics, receipts
 from bot.store.tables import Member
 from scoring.errors import InputError, NotAllowed, NotFound
 from scoring.goal_values import ADDITIVE_UNITS, quantum, split, value_example
@@ -171,6 +172,41 @@ def set_goal(
         source=source,
         now=now,
     )
+
+
+def set_goal_once(
+    session: Session,
+    caller: Caller,
+    *,
+    key: str,
+    answer: Callable[[GoalChange], dict[str, Any]],
+    user_id: str,
+    metric_name: str,
+    value: Decimal,
+    period_text: str | None,
+    config: PacerConfig,
+    source: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """`set_goal_for` once per request `key` (a form submission): a retry or a double submit gets
+    the first `answer` back, stored with the change in the same transaction."""
+    done = receipts.find(session, workspace_id=caller.workspace_id, key=key)
+    if done is not None and done.response:
+        return done.response
+    change = set_goal_for(
+        session,
+        caller,
+        user_id=user_id,
+        metric_name=metric_name,
+        value=value,
+        period_text=period_text,
+        config=config,
+        source=source,
+        now=now,
+    )
+    response = answer(change)
+    receipts.save(session, workspace_id=caller.workspace_id, key=key, response=response, now=now)
+    return response
 
 
 def set_goal_for(

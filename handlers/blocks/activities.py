@@ -21,21 +21,21 @@ from slack_sdk.models.views import View
 from bot.services.activities import ActivityLogged
 from handlers import ids
 from handlers.blocks.common import context, date_input, day, escape, note_input, section
-from handlers.parse import ACTIVITY_KINDS
 from scoring.records import ActivityRecord
+from scoring.requests import ACTIVITY_KINDS
 
 LIST_LINES_PER_SECTION = 12
 
 
 def describe(record: ActivityRecord) -> str:
-    noun = record.kind if record.count == 1 else _plural(record.kind)
+    noun = record.kind if record.count == 1 else plural(record.kind)
     text = f"*{record.count} {noun}*"
     if record.customer:
         text += f" with *{escape(record.customer)}*"
     return text
 
 
-def _plural(kind: str) -> str:
+def plural(kind: str) -> str:
     return {"followup": "follow-ups", "email": "emails"}.get(kind, kind + "s")
 
 

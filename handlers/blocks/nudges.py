@@ -15,11 +15,10 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBl
 from bot.services.home import STATUS_ORDER, ReportStatus, headline
 from bot.services.nudges import CoachingPrompt, RepFacts, Setting
 from handlers import ids
-from handlers.blocks.activities import _plural
+from handlers.blocks.activities import plural
 from handlers.blocks.common import as_dicts, context, day, escape, mention, section
 from handlers.blocks.home import reason
 from handlers.blocks.scoring import PACE_ICONS, metric_lines
-from handlers.home import HOME_LOG_ACTIVITY, HOME_LOG_DEAL
 from scoring.money import Money, format_amount
 
 SECTION_CHARS = 2900
@@ -52,7 +51,7 @@ def recent_text(facts: RepFacts, currency: str) -> str:
         parts.append(f"{recent.deals} deal{'s' if recent.deals != 1 else ''} ({amount})")
     for kind, count in sorted(recent.activities.items(), key=lambda kv: (-kv[1], kv[0])):
         if count:
-            parts.append(f"{count} {kind if count == 1 else _plural(kind)}")
+            parts.append(f"{count} {kind if count == 1 else plural(kind)}")
     return f"{label}: {', '.join(parts)}."
 
 
@@ -75,8 +74,8 @@ class _Shapes:
         self.actions = ActionsBlock(
             block_id="nudge_actions",
             elements=[
-                ButtonElement(text="Log a deal", action_id=HOME_LOG_DEAL, value="deal", style="primary"),
-                ButtonElement(text="Log an activity", action_id=HOME_LOG_ACTIVITY, value="activity"),
+                ButtonElement(text="Log a deal", action_id=ids.HOME_LOG_DEAL, value="deal", style="primary"),
+                ButtonElement(text="Log an activity", action_id=ids.HOME_LOG_ACTIVITY, value="activity"),
                 ButtonElement(text="Snooze tomorrow", action_id=ids.NUDGE_SNOOZE_DAY, value="-"),
                 ButtonElement(text="Snooze a week", action_id=ids.NUDGE_SNOOZE_WEEK, value="-"),
             ],

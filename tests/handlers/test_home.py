@@ -2,7 +2,7 @@
 
 import json
 
-from handlers.home import HOME_LOG_ACTIVITY, HOME_LOG_DEAL
+from handlers import ids
 from tests.conftest import MANAGER, OUTSIDER, REP, REP2
 from tests.support import reads
 from tests.support.harness import _all_text
@@ -40,7 +40,7 @@ def test_opening_the_home_tab_publishes_the_reps_dashboard(pacer):
     assert "Your scorecard — November 2026" in text and "working day 17 of 21" in text
     assert "Score 62.00 pts — Below" in text
     assert "$80,000 of $100,000" in text and "estimated payout *$5,000*" in text  # 5 % of 80k + 2 × $500
-    assert action_ids(view) == [HOME_LOG_DEAL, HOME_LOG_ACTIVITY]
+    assert action_ids(view) == [ids.HOME_LOG_DEAL, ids.HOME_LOG_ACTIVITY]
     assert "Log a deal" in text and "Log an activity" in text
     assert "`D-2`" in text and "Globex" in text and "`D-1`" in text  # recent deals, newest first
     assert text.index("D-2") < text.index("D-1")
@@ -87,7 +87,7 @@ def test_a_manager_sees_the_team_with_the_at_risk_rep_first(pacer):
 def test_clicking_log_a_deal_opens_the_deal_form(pacer):
     pacer.event(home_opened(REP))
     published(pacer)
-    pacer.click(REP, HOME_LOG_DEAL, "deal", view_id="VHOME1")
+    pacer.click(REP, ids.HOME_LOG_DEAL, "deal", view_id="VHOME1")
     pacer.settle()
     call = pacer.slack.wait_for("views.open")[-1]
     view = json.loads(call.args["view"]) if isinstance(call.args["view"], str) else call.args["view"]
@@ -96,7 +96,7 @@ def test_clicking_log_a_deal_opens_the_deal_form(pacer):
 
 
 def test_clicking_log_an_activity_opens_the_activity_form(pacer):
-    pacer.click(REP, HOME_LOG_ACTIVITY, "activity", view_id="VHOME1")
+    pacer.click(REP, ids.HOME_LOG_ACTIVITY, "activity", view_id="VHOME1")
     pacer.settle()
     view = pacer.slack.wait_for("views.open")[-1].args["view"]
     view = json.loads(view) if isinstance(view, str) else view

@@ -11,11 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers.parse import (
-    ACTIVITY_KINDS,
     ActivityHelp,
-    ActivityRequest,
     DealHelp,
-    DealRequest,
     ListActivities,
     ListDeals,
     LogActivity,
@@ -25,15 +22,14 @@ from handlers.parse import (
     OpenDealModal,
     VoidActivity,
     VoidDeal,
-    activity_from_fields,
     deal_example,
-    deal_from_fields,
     parse_activity_command,
     parse_deal_command,
 )
 from scoring.customers import name_key
 from scoring.errors import FieldErrors, InputError
 from scoring.money import MAX_AMOUNT, Money
+from scoring.requests import ACTIVITY_KINDS, ActivityRequest, DealRequest, activity_from_fields, deal_from_fields
 
 TODAY = date(2024, 6, 15)
 PRODUCTS = ["Enterprise", "Starter Plan"]

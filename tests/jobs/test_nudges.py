@@ -13,7 +13,6 @@ from bot.jobs import JOBS, nudges
 from bot.store import schedules
 from bot.store.tables import CoachingShown
 from handlers import ids
-from handlers.home import HOME_LOG_ACTIVITY, HOME_LOG_DEAL
 from scoring.coaching import FALLBACK_ID, RULES_BY_ID
 from scoring.schedule import at_local
 from tests.conftest import ADMIN, MANAGER, REP
@@ -178,7 +177,7 @@ def test_the_nudge_shows_progress_recent_work_one_coaching_prompt_and_the_button
     assert "Logged since Fri 20 Nov* (Fri 20 Nov – Sun 22 Nov): 1 deal ($60,000), 12 calls, 2 meetings." in text
     assert text.count(":bulb:") == 1 and "Keep the pace" in text
     actions = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
-    assert actions == [HOME_LOG_DEAL, HOME_LOG_ACTIVITY, ids.NUDGE_SNOOZE_DAY, ids.NUDGE_SNOOZE_WEEK]
+    assert actions == [ids.HOME_LOG_DEAL, ids.HOME_LOG_ACTIVITY, ids.NUDGE_SNOOZE_DAY, ids.NUDGE_SNOOZE_WEEK]
     assert "Keep the pace" in call.args["text"]
 
 
