@@ -3,7 +3,7 @@
     /pacer rules                                   (anyone: what is in force, what is scheduled)
     /pacer counting signed|paid [now|from <period>]
     /pacer products                                (anyone: the product lines)
-    /pacer products add <name> [premium] [now|from <period>]
+    /pacer products add <name> [premium|standard] [now|from <period>]
     /pacer products premium|standard <name> [now|from <period>]
     /pacer products remove <name> [now|from <period>]
 
@@ -92,7 +92,7 @@ def _product(words: list[str]) -> service.Change:
         )
     names = words[1:]
     premium = False
-    if action == "add" and names and names[-1].lower() == "premium":
-        names, premium = names[:-1], True
+    if action == "add" and names and names[-1].lower() in ("premium", "standard"):
+        names, premium = names[:-1], names[-1].lower() == "premium"
     name = plain(" ".join(names), what="product line name", limit=PRODUCT_MAX, example=example)
     return service.Change(kind=action, line=name, premium=premium)  # type: ignore[arg-type]

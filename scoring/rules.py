@@ -10,12 +10,13 @@ score is never computed under rules announced after it started without someone d
 
 from __future__ import annotations
 
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
-from scoring.errors import InputError
+from scoring.errors import InputError, NotFound
 from scoring.recognition import Counting, Rule
 
 RULE_WORDS: dict[Rule, str] = {"signed": "when signed", "paid": "when payment is received"}
@@ -45,8 +46,17 @@ class RuleSet:
         return [line.name for line in self.product_lines]
 
     def line(self, name: str) -> ProductLine | None:
-        wanted = name.casefold()
-        return next((line for line in self.product_lines if line.name.casefold() == wanted), None)
+        wanted = name_key(name)
+        return next((line for line in self.product_lines if name_key(line.name) == wanted), None)
+
+
+def name_key(name: str) -> str:
+    """How product line names compare: NFKC, case-folded, runs of spaces as one (`ＯＲＢＩＴ ` is `Orbit`)."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def flag_word(premium: bool) -> str:
+    return "premium" if premium else "standard"
 
 
 @dataclass(frozen=True)
@@ -96,8 +106,9 @@ class RuleBook:
     ) -> RuleSet:
         """The rule set that a change would publish, built on the rules in force on its start day.
 
-        `lines` maps product line names to their premium flag (a new line is added); use
-        `remove_line` for removals. Raises InputError for a start day the rules can't move to.
+        `lines` maps product line names to their premium flag (a new line is added). An admin's product
+        change goes through `adding`, `flagged` and `without_line`, which refuse what would change nothing.
+        Raises InputError for a start day the rules can't move to.
         """
         base = self._check_start(effective_from, today=today)
         product_lines = list(base.product_lines)
@@ -114,21 +125,83 @@ class RuleBook:
             product_lines=tuple(product_lines),
         )
 
-    def without_line(self, name: str, *, effective_from: date, today: date) -> RuleSet:
-        base = self._check_start(effective_from, today=today)
-        existing = base.line(name)
-        if existing is None:
-            raise InputError(
-                f"There is no product line “{name}” from {effective_from:%B %Y}. "
-                f"Product lines: {', '.join(base.product_names) or 'none'}.",
-                example="/pacer products",
+    def adding(self, name: str, *, premium: bool, effective_from: date, today: date) -> RuleSet:
+        """The rule set that adds a product line from `effective_from` (`premium`: the admin said so).
+
+        A line already there on that day, or scheduled to be added later, is refused as "already there"
+        whatever flag was asked for: a flag changes only through `premium`/`standard`. A line a scheduled
+        change retires from that day is kept after all, with the flag it had unless `premium` is said.
+        """
+        existing = self.in_force(effective_from).line(name)
+        if existing is not None:
+            added = self._first_with(existing.name, after=today)
+            scheduled = f"is already scheduled to be added from {month_name(added)}" if added else ""
+            raise _already_there(existing, scheduled)
+        later = next((v for v in self.scheduled(after=effective_from) if v.line(name) is not None), None)
+        if later is not None:
+            found = later.line(name)
+            assert found is not None and later.effective_from is not None
+            raise _already_there(found, f"is already scheduled to be added from {month_name(later.effective_from)}")
+        retiring = self.in_force(effective_from - timedelta(days=1)).line(name)
+        if retiring is not None:
+            return self.changed(
+                effective_from=effective_from, today=today, lines={retiring.name: premium or retiring.premium}
             )
+        return self.changed(effective_from=effective_from, today=today, lines={name: premium})
+
+    def flagged(self, name: str, *, premium: bool, effective_from: date, today: date) -> RuleSet:
+        """The rule set that makes an existing product line premium (or standard) from `effective_from`."""
+        action = flag_word(premium)
+        existing = self.in_force(effective_from).line(name)
+        if existing is None:
+            raise self._no_line(name, action=action, effective_from=effective_from)
+        if existing.premium == premium:
+            other = flag_word(not premium)
+            raise InputError(
+                f"{existing.name} is already a {action} product line from {month_name(effective_from)}: "
+                f"nothing was published. To make it {other}, use `/pacer products {other} {existing.name}`.",
+                example=f"/pacer products {other} {existing.name}",
+            )
+        return self.changed(effective_from=effective_from, today=today, lines={existing.name: premium})
+
+    def without_line(self, name: str, *, effective_from: date, today: date) -> RuleSet:
+        existing = self.in_force(effective_from).line(name)
+        if existing is None:
+            raise self._no_line(name, action="remove", effective_from=effective_from)
+        base = self._check_start(effective_from, today=today)
         return RuleSet(
             version=self.latest.version + 1,
             effective_from=effective_from,
             recognition=base.recognition,
             product_lines=tuple(line for line in base.product_lines if line != existing),
         )
+
+    def _no_line(self, name: str, *, action: str, effective_from: date) -> NotFound:
+        """There is no such line on `effective_from`: say whether a scheduled change retires it then."""
+        when = month_name(effective_from)
+        at_start = self.in_force(effective_from)
+        retired = self.in_force(effective_from - timedelta(days=1)).line(name)
+        if retired is not None:
+            if action == "remove":
+                return NotFound(
+                    f"{retired.name} is already retired from {when}: nothing was published.", example="/pacer rules"
+                )
+            return NotFound(
+                f"{retired.name} is retired from {when} (a change already published), so it can't be made "
+                f"{action} then. To keep it, add it back first: `/pacer products add {retired.name}`.",
+                example=f"/pacer products add {retired.name}",
+            )
+        known = at_start.product_names
+        return NotFound(
+            f"There is no product line “{name}” from {when}. Product lines: {', '.join(known) or 'none'}.",
+            example=f"/pacer products {action} {known[0]}" if known else "/pacer products add Cloud Suite premium",
+        )
+
+    def _first_with(self, name: str, *, after: date) -> date | None:
+        """The start day of the scheduled change that adds `name`, if it isn't a product line on `after` yet."""
+        if self.in_force(after).line(name) is not None:
+            return None
+        return next((v.effective_from for v in self.scheduled(after=after) if v.line(name) is not None), None)
 
     def _check_start(self, effective_from: date, *, today: date) -> RuleSet:
         this_month = today.replace(day=1)
@@ -146,6 +219,20 @@ class RuleBook:
                 example=f"/pacer counting signed from {latest:%Y-%m}",
             )
         return self.in_force(effective_from)
+
+
+def month_name(day: date) -> str:
+    return f"{day:%B %Y}"
+
+
+def _already_there(line: ProductLine, scheduled: str) -> InputError:
+    """Adding a line that is already there: say so, with its flag and how to change that."""
+    other = flag_word(not line.premium)
+    return InputError(
+        f"{line.name} {scheduled or 'is already a product line'} ({flag_word(line.premium)}): nothing was published "
+        f"and no one was told. To make it {other}, use `/pacer products {other} {line.name}`.",
+        example=f"/pacer products {other} {line.name}",
+    )
 
 
 def next_month_start(today: date) -> date:

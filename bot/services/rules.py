@@ -19,7 +19,7 @@ from bot.directory import Caller
 from bot.services.admin import ensure_admin
 from bot.store import audit, members, outbox, rules
 from bot.store.engine import Database
-from scoring.errors import InputError, NotFound
+from scoring.errors import InputError
 from scoring.periods import Period
 from scoring.recognition import Counting, Rule
 from scoring.records import Source
@@ -93,29 +93,27 @@ def change(
     """Publish a new version of the rules from `effective_from` and queue a DM to every member.
 
     Asking again for what is already published from that day changes nothing (a retried command
-    or a double submit is harmless).
+    or a double submit is harmless): the same counting rule is "nothing to change"; adding a line
+    that is already there, or giving a line the flag it has, is refused as such (`RuleBook.adding`).
     """
     ensure_admin(config, caller, what="change the published rules")
     with db.transaction() as session:
         current = book(session, workspace_id=caller.workspace_id, config=config)
         before = current.in_force(effective_from)
-        if change.kind == "remove":
-            assert change.line is not None
-            after = current.without_line(change.line, effective_from=effective_from, today=caller.today)
-        elif change.kind == "counting":
+        if change.kind == "counting":
             after = current.changed(effective_from=effective_from, today=caller.today, recognition=change.recognition)
         else:
             assert change.line is not None
-            existing = before.line(change.line)
-            name = existing.name if existing else change.line
-            premium = change.premium if change.kind == "add" else change.kind == "premium"
-            if change.kind != "add" and existing is None:
-                raise NotFound(
-                    f"There is no product line “{change.line}” from {effective_from:%B %Y}. "
-                    f"Product lines: {', '.join(before.product_names) or 'none'}.",
-                    example="/pacer products add Cloud Suite premium",
+            if change.kind == "remove":
+                after = current.without_line(change.line, effective_from=effective_from, today=caller.today)
+            elif change.kind == "add":
+                after = current.adding(
+                    change.line, premium=change.premium, effective_from=effective_from, today=caller.today
                 )
-            after = current.changed(effective_from=effective_from, today=caller.today, lines={name: premium})
+            else:
+                after = current.flagged(
+                    change.line, premium=change.kind == "premium", effective_from=effective_from, today=caller.today
+                )
         if same_rules(before, after):
             return RulesChanged(before=before, after=before, differences=[], announced=0, unchanged=True)
         new_id = rules.add(

@@ -3,6 +3,7 @@ changed by admins only, announced by DM to every member, and applied to scores w
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from bot.store.tables import RuleVersion
@@ -144,6 +145,73 @@ def test_an_unknown_product_line_is_named_with_the_known_ones(pacer, db):
     text = pacer.command(ADMIN, "/pacer", "products premium Legacy").text
     assert "There is no product line “Legacy”" in text and "Core, Enterprise" in text
     assert versions(db) == []
+
+
+def rules_dms(db):
+    return [m for m in reads.outbox(db) if m.kind == "rules_changed"]
+
+
+@pytest.mark.parametrize("name", ["Enterprise", "enterprise", "ENTERPRISE", "Ｅｎｔｅｒｐｒｉｓｅ", "Enterprise now"])
+def test_adding_a_premium_line_that_is_already_there_says_so_and_publishes_nothing(pacer, db, name):
+    everyone_has_used_pacer(pacer)
+    text = pacer.command(ADMIN, "/pacer", f"products add {name}").text
+
+    assert "Enterprise is already a product line (premium): nothing was published" in text
+    assert "Example: `/pacer products standard Enterprise`" in text
+    assert versions(db) == [] and rules_dms(db) == [] and reads.audit(db, "rules.changed") == []
+    assert "Core, Enterprise (premium)" in pacer.command(REP, "/pacer", "products").text
+
+
+def test_adding_premium_to_a_standard_line_that_is_there_points_to_the_premium_command(pacer, db):
+    text = pacer.command(ADMIN, "/pacer", "products add core premium").text
+    assert "Core is already a product line (standard)" in text and "`/pacer products premium Core`" in text
+    assert versions(db) == [] and rules_dms(db) == []
+
+
+def test_a_new_line_may_say_standard_and_the_word_is_not_part_of_its_name(pacer, db):
+    pacer.command(ADMIN, "/pacer", "products add Cloud standard")
+    assert versions(db)[-1].product_lines[-1] == {"name": "Cloud", "premium": False}
+
+
+def test_adding_a_line_already_scheduled_to_be_added_says_so_and_sends_no_more_dms(pacer, db):
+    everyone_has_used_pacer(pacer)
+    pacer.command(ADMIN, "/pacer", "products add Cloud premium")
+    again = pacer.command(ADMIN, "/pacer", "products add cloud").text
+    later = pacer.command(ADMIN, "/pacer", "products add CLOUD premium from 2027-02").text
+
+    assert "Cloud is already scheduled to be added from December 2026 (premium)" in again
+    assert "Cloud is already scheduled to be added from December 2026 (premium)" in later
+    assert len(versions(db)) == 1 and len(rules_dms(db)) == 4
+
+
+def test_giving_a_line_the_flag_it_has_publishes_nothing(pacer, db):
+    everyone_has_used_pacer(pacer)
+    text = pacer.command(ADMIN, "/pacer", "products premium enterprise").text
+    assert "Enterprise is already a premium product line from December 2026: nothing was published" in text
+    assert "Example: `/pacer products standard Enterprise`" in text
+    assert "Core is already a standard product line" in pacer.command(ADMIN, "/pacer", "products standard core").text
+    assert versions(db) == [] and rules_dms(db) == []
+
+
+def test_removing_an_unknown_line_names_the_known_ones_with_an_example(pacer, db):
+    text = pacer.command(ADMIN, "/pacer", "products remove Legacy").text
+    assert "There is no product line “Legacy” from December 2026" in text and "Core, Enterprise" in text
+    assert "Example: `/pacer products remove Core`" in text
+    assert versions(db) == []
+
+
+def test_a_line_scheduled_to_be_retired_is_kept_with_its_flag_when_added_back(pacer, db):
+    pacer.command(ADMIN, "/pacer", "products remove Enterprise")
+    flagged = pacer.command(ADMIN, "/pacer", "products standard Enterprise").text
+    removed = pacer.command(ADMIN, "/pacer", "products remove enterprise").text
+    assert "Enterprise is retired from December 2026" in flagged and "`/pacer products add Enterprise`" in flagged
+    assert "Enterprise is already retired from December 2026" in removed
+    assert len(versions(db)) == 1
+
+    text = pacer.command(ADMIN, "/pacer", "products add enterprise").text
+    assert "New product line: Enterprise (premium)" in text
+    restored = [{"name": "Core", "premium": False}, {"name": "Enterprise", "premium": True}]
+    assert versions(db)[-1].product_lines == restored
 
 
 def test_a_product_line_name_cannot_smuggle_a_mention(pacer, db):

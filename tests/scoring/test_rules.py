@@ -8,10 +8,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scoring.errors import InputError
+from scoring.errors import InputError, NotFound
 from scoring.periods import month_of
 from scoring.recognition import Counting
-from scoring.rules import ProductLine, RuleBook, RuleSet, book_of, differences, next_month_start, same_rules
+from scoring.rules import (
+    ProductLine,
+    RuleBook,
+    RuleSet,
+    book_of,
+    differences,
+    name_key,
+    next_month_start,
+    same_rules,
+)
 
 CORE = ProductLine("Core")
 ENTERPRISE = ProductLine("Enterprise", premium=True)
@@ -84,8 +93,70 @@ def test_a_change_cannot_start_before_one_already_scheduled():
 
 
 def test_removing_an_unknown_line_names_the_existing_ones():
-    with pytest.raises(InputError, match="Product lines: Core, Enterprise"):
+    with pytest.raises(NotFound, match="Product lines: Core, Enterprise"):
         RuleBook(versions=(BASE,)).without_line("Legacy", effective_from=date(2026, 12, 1), today=TODAY)
+
+
+DECEMBER = date(2026, 12, 1)
+JANUARY = date(2027, 1, 1)
+
+
+@pytest.mark.parametrize(("name", "premium"), [("Enterprise", False), ("enterprise", True), ("ＣＯＲＥ", False)])
+def test_adding_a_line_that_is_already_there_is_refused_whatever_flag_is_asked(name, premium):
+    with pytest.raises(InputError, match="is already a product line") as refused:
+        RuleBook(versions=(BASE,)).adding(name, premium=premium, effective_from=DECEMBER, today=TODAY)
+    assert "nothing was published" in refused.value.message
+
+
+def test_already_there_names_the_lines_flag_and_the_command_that_changes_it():
+    with pytest.raises(InputError) as premium:
+        RuleBook(versions=(BASE,)).adding("enterprise", premium=False, effective_from=DECEMBER, today=TODAY)
+    assert "Enterprise is already a product line (premium)" in premium.value.message
+    assert premium.value.example == "/pacer products standard Enterprise"
+    with pytest.raises(InputError) as standard:
+        RuleBook(versions=(BASE,)).adding("Core", premium=True, effective_from=DECEMBER, today=TODAY)
+    assert "(standard)" in standard.value.message and standard.value.example == "/pacer products premium Core"
+
+
+def test_adding_a_line_already_scheduled_to_be_added_says_from_when():
+    book = book_of(BASE, [version(1, JANUARY, "signed", CORE, ENTERPRISE, ProductLine("Cloud"))])
+    with pytest.raises(InputError, match="Cloud is already scheduled to be added from January 2027"):
+        book.adding("cloud", premium=False, effective_from=JANUARY, today=TODAY)
+    with pytest.raises(InputError, match="Cloud is already scheduled to be added from January 2027"):
+        book.adding("Cloud", premium=False, effective_from=DECEMBER, today=TODAY)
+
+
+def test_adding_back_a_line_a_scheduled_change_retires_keeps_its_flag():
+    book = book_of(BASE, [version(1, DECEMBER, "signed", CORE)])
+    after = book.adding("enterprise", premium=False, effective_from=DECEMBER, today=TODAY)
+    assert after.version == 2 and after.product_lines == (CORE, ENTERPRISE)
+
+
+def test_a_flag_change_to_the_flag_a_line_has_is_refused_and_an_unknown_line_names_the_known_ones():
+    book = RuleBook(versions=(BASE,))
+    with pytest.raises(InputError, match="Enterprise is already a premium product line from December 2026"):
+        book.flagged("ENTERPRISE", premium=True, effective_from=DECEMBER, today=TODAY)
+    with pytest.raises(NotFound, match="Product lines: Core, Enterprise") as unknown:
+        book.flagged("Legacy", premium=True, effective_from=DECEMBER, today=TODAY)
+    assert unknown.value.example == "/pacer products premium Core"
+    assert book.flagged("core", premium=True, effective_from=DECEMBER, today=TODAY).premium_lines == {
+        "Core",
+        "Enterprise",
+    }
+
+
+def test_a_line_a_scheduled_change_retires_can_be_neither_flagged_nor_removed_again():
+    book = book_of(BASE, [version(1, DECEMBER, "signed", CORE)])
+    with pytest.raises(NotFound, match="Enterprise is retired from December 2026") as flagged:
+        book.flagged("Enterprise", premium=False, effective_from=DECEMBER, today=TODAY)
+    assert flagged.value.example == "/pacer products add Enterprise"
+    with pytest.raises(NotFound, match="Enterprise is already retired from December 2026"):
+        book.without_line("Enterprise", effective_from=DECEMBER, today=TODAY)
+
+
+def test_product_line_names_compare_by_their_normalised_form():
+    assert name_key("  Cloud   Suite ") == name_key("cloud suite") == name_key("ＣＬＯＵＤ ＳＵＩＴＥ")
+    assert BASE.line("ｅｎｔｅｒｐｒｉｓｅ") == ENTERPRISE
 
 
 def test_differences_say_what_changes_in_plain_sentences():
