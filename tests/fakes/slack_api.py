@@ -175,6 +175,8 @@ class _User:
     is_bot: bool
     deleted: bool
     email: str | None
+    enterprise_id: str | None = None
+    enterprise_teams: tuple[str, ...] | None = None
 
 
 def _json_reply(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> _Reply:
@@ -399,13 +401,17 @@ class FakeSlack:
         is_bot: bool = False,
         deleted: bool = False,
         email: str | None = None,
+        enterprise_id: str | None = None,
+        enterprise_teams: list[str] | None = None,
     ) -> dict[str, Any]:
         """Make ``users.info`` know ``user_id``; returns the user object it will answer with.
 
         ``tz=None`` means the user object carries no tz/tz_label/tz_offset at all. With a tz,
         label and offset are derived (DST-aware, at answer time) unless given. ``email``
         defaults to ``<name>@example.com`` for humans; bots have none. ``display_name``
-        defaults to "" as it often is on real workspaces.
+        defaults to "" as it often is on real workspaces. ``enterprise_id`` makes an Enterprise
+        Grid user: the object carries ``enterprise_user`` (with ``teams`` when
+        ``enterprise_teams`` is given, as Slack lists the workspaces they belong to).
         """
         name = name or user_id.lower()
         user = _User(
@@ -421,6 +427,8 @@ class FakeSlack:
             is_bot=is_bot,
             deleted=deleted,
             email=email if email is not None or is_bot else f"{name}@example.com",
+            enterprise_id=enterprise_id,
+            enterprise_teams=tuple(enterprise_teams) if enterprise_teams is not None else None,
         )
         with self._cond:
             self._users[user_id] = user
@@ -782,6 +790,18 @@ class FakeSlack:
             is_email_confirmed=not user.is_bot,
             who_can_share_contact_card="EVERYONE",
         )
+        if user.enterprise_id is not None:
+            enterprise: dict[str, Any] = {
+                "id": user.id,
+                "enterprise_id": user.enterprise_id,
+                "enterprise_name": "Pacer Grid",
+                "is_admin": False,
+                "is_owner": False,
+                "is_primary_owner": False,
+            }
+            if user.enterprise_teams is not None:
+                enterprise["teams"] = list(user.enterprise_teams)
+            obj.update(enterprise_user=enterprise, enterprise_id=user.enterprise_id, enterprise_name="Pacer Grid")
         if include_locale:
             obj["locale"] = user.locale
         return obj

@@ -115,6 +115,18 @@ def test_users_info_unknown_user(fake: FakeSlack, client: WebClient) -> None:
     assert fake.last("users.info").outcome == "user_not_found"
 
 
+def test_users_info_of_another_workspace_and_of_enterprise_grid(fake: FakeSlack, client: WebClient) -> None:
+    fake.add_user("UEXT1", team_id="T2OTHER")
+    fake.add_user("WGRID1", team_id="THOME", enterprise_id="E1", enterprise_teams=["THOME", "T1"])
+    fake.add_user("WGRID2", team_id="THOME", enterprise_id="E1")
+
+    other = client.users_info(user="UEXT1")["user"]
+    assert other["team_id"] == "T2OTHER" and other["profile"]["team"] == "T2OTHER" and "enterprise_user" not in other
+    grid = client.users_info(user="WGRID1")["user"]
+    assert grid["enterprise_user"]["teams"] == ["THOME", "T1"] and grid["enterprise_id"] == "E1"
+    assert "teams" not in client.users_info(user="WGRID2")["user"]["enterprise_user"]
+
+
 def test_auth_errors(fake: FakeSlack) -> None:
     with pytest.raises(SlackApiError) as bad:
         WebClient(token="xoxb-wrong", base_url=fake.url).auth_test()
