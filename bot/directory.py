@@ -3,6 +3,9 @@
 A member unknown to Pacer is looked up with `users.info` (name, time zone, locale) before the
 request is answered, so that "today" is the member's today from their very first command. Known
 members are refreshed in the background once a day, and at once on a `user_change` event.
+
+A person someone *mentions* is resolved with `resolve` (Slack's answer remembered for `ttl`), so that
+an id Slack doesn't know, a bot, or someone from another workspace is refused, never registered.
 """
 
 from __future__ import annotations
@@ -56,6 +59,25 @@ def placement_for(config: PacerConfig, user_id: str) -> Placement:
     return Placement(role=role, team=team.name if team else None, manager_user_id=team.manager if team else None)
 
 
+#: `users.info` errors that mean "there is no such person for this workspace" (anything else: try again).
+UNKNOWN_USER_ERRORS = frozenset({"user_not_found", "user_not_visible", "users_not_found"})
+
+
+@dataclass(frozen=True)
+class LookupFailed:
+    """`users.info` described no one: Slack's error code, or "unreachable" when Slack couldn't be asked."""
+
+    error: str
+
+    @property
+    def unknown_user(self) -> bool:
+        """Slack answered that it knows no such user (as opposed to: it couldn't answer now)."""
+        return self.error in UNKNOWN_USER_ERRORS
+
+
+Lookup = Callable[[str], SlackUser | LookupFailed]
+
+
 @dataclass(frozen=True)
 class _Known:
     """What the directory caches about a member for a minute: everything a Caller needs but "today"."""
@@ -72,14 +94,16 @@ class Directory:
     """Identifies callers; known members are cached per process for `ttl` seconds.
 
     The cache saves two queries on every request. A change made in this process (a `user_change`
-    event, a daily refresh) is seen at once; one made by another process within `ttl`.
+    event, a daily refresh) is seen at once; one made by another process within `ttl`. Slack's
+    answers about mentioned people (`resolve`) are kept as long, so a repeated mention of an
+    unknown id asks Slack once.
     """
 
     def __init__(
         self,
         *,
         config: PacerConfig,
-        lookup: Callable[[str], SlackUser | None],
+        lookup: Lookup,
         ttl: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -88,6 +112,7 @@ class Directory:
         self.ttl = ttl
         self.monotonic = monotonic
         self._cache: dict[tuple[str, str], tuple[float, _Known]] = {}
+        self._answers: dict[tuple[str, str], tuple[float, SlackUser | LookupFailed]] = {}
         self._lock = threading.Lock()
 
     def identify(self, db: Database, *, team_id: str, user_id: str, now: datetime) -> Caller:
@@ -109,6 +134,20 @@ class Directory:
     def forget(self, team_id: str, user_id: str) -> None:
         with self._lock:
             self._cache.pop((team_id, user_id), None)
+
+    def resolve(self, *, team_id: str, user_id: str) -> SlackUser | LookupFailed:
+        """What `users.info` says about a mentioned person, asked at most once per `ttl` (outside any
+        transaction). A failure to ask (Slack unreachable, rate limited) is not remembered."""
+        key = (team_id, user_id)
+        with self._lock:
+            entry = self._answers.get(key)
+        if entry is not None and entry[0] >= self.monotonic():
+            return entry[1]
+        answer = self.lookup(user_id)
+        if isinstance(answer, SlackUser) or answer.unknown_user:
+            with self._lock:
+                self._answers[key] = (self.monotonic() + self.ttl, answer)
+        return answer
 
     def _cached(self, team_id: str, user_id: str) -> _Known | None:
         with self._lock:
@@ -148,8 +187,14 @@ class Directory:
         )
 
     def register(self, db: Database, *, team_id: str, user_id: str, now: datetime) -> None:
-        """First contact: ask Slack who this is (outside any transaction), then store the member."""
-        user = self.lookup(user_id) or SlackUser(user_id=user_id, name=user_id)
+        """First contact with a caller: ask Slack who this is (outside any transaction), then store the
+        member — named by their id if Slack can't say (the request itself shows they exist)."""
+        found = self.lookup(user_id)
+        user = found if isinstance(found, SlackUser) else SlackUser(user_id=user_id, name=user_id)
+        self.register_user(db, team_id=team_id, user=user, now=now)
+
+    def register_user(self, db: Database, *, team_id: str, user: SlackUser, now: datetime) -> None:
+        """Store a member as Slack described them (placed per pacer.yml), unless already stored."""
         with db.transaction() as session:
             workspace = workspaces.ensure_workspace(session, team_id=team_id, now=now)
             self._register(session, workspace, user, now)
@@ -210,18 +255,23 @@ class Directory:
         return bool(before)
 
 
-def users_info_lookup(client: WebClient) -> Callable[[str], SlackUser | None]:
-    """Look a user up with `users.info`; None (and a log line) if Slack cannot say right now."""
+def users_info_lookup(client: WebClient) -> Lookup:
+    """Look a user up with `users.info`; `LookupFailed` (and a log line) if Slack describes no one."""
 
-    def lookup(user_id: str) -> SlackUser | None:
+    def lookup(user_id: str) -> SlackUser | LookupFailed:
         try:
             response = client.users_info(user=user_id, include_locale=True)
         except SlackApiError as exc:
-            logger.warning("users.info failed user=%s error=%s", user_id, exc.response.get("error"))
-            return None
+            error = str(exc.response.get("error") or "unknown_error")
+            logger.warning("users.info failed user=%s error=%s", user_id, error)
+            return LookupFailed(error)
         except (SlackClientError, OSError) as exc:
             logger.warning("users.info unreachable user=%s: %s", user_id, exc)
-            return None
-        return SlackUser.from_api(response["user"])
+            return LookupFailed("unreachable")
+        user = response.get("user")
+        if not isinstance(user, dict) or not user.get("id"):
+            logger.warning("users.info answered without a user user=%s", user_id)
+            return LookupFailed("no_user_in_answer")
+        return SlackUser.from_api(user)
 
     return lookup

@@ -75,9 +75,18 @@ def goal_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
                 example=service.EXAMPLE,
             )
         user_id = found.group(1)
-        members.ensure_registered(deps.db, deps.directory, caller, user_id=user_id, now=deps.clock())
         first = rest.partition(" ")[0].lower()
-        if not rest or (first not in METRICS and (PERIODISH.match(rest) or TWO_WORD_PERIOD.match(rest))):
+        listing = not rest or (first not in METRICS and bool(PERIODISH.match(rest) or TWO_WORD_PERIOD.match(rest)))
+        members.ensure_registered(
+            deps.db,
+            deps.directory,
+            caller,
+            user_id=user_id,
+            now=deps.clock(),
+            example="/goal list" if listing else service.EXAMPLE,
+            may=partial(service.may_list if listing else service.may_set, caller),
+        )
+        if listing:
             return _list(deps, caller, user_id, rest)
         metric_text, _, tail = rest.partition(" ")
         value_text, period_text = _value_and_period(tail.strip())
@@ -164,8 +173,9 @@ def _team(deps: Deps, caller: Caller, text: str) -> Reply:
     value_text, period_text = _value_and_period(tail.strip())
     example = f"/goal team {metric_name} {value_example(metric(metric_name).unit)}"
     total = parse_goal_value(value_text, metric_name=metric_name, currency=config.currency, example=example)
-    for user_id in team.members:
-        members.ensure_registered(deps.db, deps.directory, caller, user_id=user_id, now=deps.clock())
+    members.register_listed(
+        deps.db, deps.directory, caller, user_ids=team.members, now=deps.clock(), example=service.TEAM_EXAMPLE
+    )
     with deps.db.transaction() as session:
         result = service.cascade(
             session,
@@ -219,7 +229,16 @@ def goal_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *
                 errors["value"] = error.message
         if errors or user_id is None or metric_name is None or value is None:
             raise FieldErrors(errors)
-        members.ensure_registered(deps.db, deps.directory, caller, user_id=user_id, now=deps.clock())
+        members.ensure_registered(
+            deps.db,
+            deps.directory,
+            caller,
+            user_id=user_id,
+            now=deps.clock(),
+            example=service.EXAMPLE,
+            may=partial(service.may_set, caller),
+            field="member",
+        )
         with deps.db.transaction() as session:
             answer = service.set_goal_once(
                 session,

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.config import PacerConfig
 from bot.directory import Caller, Directory
-from bot.services.members import ensure_registered
+from bot.services.members import ensure_all_registered, ensure_registered
 from bot.store import audit, csat, customers, members, training
 from bot.store.engine import Database
 from bot.store.tables import Customer, Member
@@ -26,6 +26,12 @@ from scoring.records import Source
 SOURCE = Source.ADMIN
 
 FIELD_LABELS = {"profile": "profile", "manager_user_id": "manager", "team": "team", "role": "role"}
+FIELD_EXAMPLES = {
+    "profile": "/pacer profile @dana farmer",
+    "manager_user_id": "/pacer manager @dana @morgan",
+    "team": "/pacer team @dana East",
+    "role": "/pacer role @dana manager",
+}
 
 
 def is_admin(config: PacerConfig, person: Person) -> bool:
@@ -66,7 +72,8 @@ def change_member(
     value: str | None,
     now: datetime,
 ) -> MemberChanged:
-    """Set one placement field on a member, registering them first if Pacer has never seen them.
+    """Set one placement field on a member, registering them (and a new manager) first if Pacer has
+    never seen them — only people Slack knows in this workspace (`ensure_registered`).
 
     Call `directory.forget(team_id, user_id)` after this returns (the transaction has committed).
     """
@@ -78,7 +85,8 @@ def change_member(
         )
     if field == "manager_user_id" and value == user_id:
         raise InputError("A member can't be their own manager.", example="/pacer manager @dana @morgan")
-    ensure_registered(db, directory, caller, user_id=user_id, now=now)
+    mentioned = [user_id, value] if field == "manager_user_id" and value is not None else [user_id]
+    ensure_all_registered(db, directory, caller, user_ids=mentioned, now=now, example=FIELD_EXAMPLES[field])
     with db.transaction() as session:
         member = _member(session, caller, user_id)
         before = members.change_placement(member, **{field: value})
@@ -232,7 +240,9 @@ def record_training(
     """Record that a member completed a course; once per member and course."""
     ensure_admin(config, caller, what="record training")
     course = required_spelling(config, course)
-    ensure_registered(db, directory, caller, user_id=user_id, now=now)
+    ensure_registered(
+        db, directory, caller, user_id=user_id, now=now, example="/pacer training @dana Premium Selling done"
+    )
     with db.transaction() as session:
         member = _member(session, caller, user_id)
         assert member.id is not None

@@ -111,7 +111,11 @@ def member_of(session: Session, caller: Caller, user_id: str) -> Member:
 
 
 def check_may_set(caller: Caller, member: Member) -> None:
-    subject = members.as_person(member)
+    may_set(caller, members.as_person(member))
+
+
+def may_set(caller: Caller, subject: Person) -> None:
+    """`NotAllowed` unless the caller may set the subject's targets (also for someone Pacer hasn't met)."""
     if may_set_goals_for(caller.person, subject):
         return
     if subject.user_id == caller.user_id:
@@ -121,10 +125,19 @@ def check_may_set(caller: Caller, member: Member) -> None:
             field="member",
         )
     raise NotAllowed(
-        f"Only {member.name}'s manager or an admin can set their targets. See your reports' goals with `/goal @name`.",
+        f"Only {subject.name}'s manager or an admin can set their targets. See your reports' goals with `/goal @name`.",
         example=EXAMPLE,
         field="member",
     )
+
+
+def may_list(caller: Caller, subject: Person) -> None:
+    """`NotAllowed` unless the caller may see the subject's targets: themself, their reports, or (admins) anyone."""
+    if not may_see_progress_of(caller.person, subject):
+        raise NotAllowed(
+            f"You can see your own goals, and a manager their reports'. {subject.name} isn't one of yours.",
+            example="/goal list",
+        )
 
 
 def goal_period(config: PacerConfig, caller: Caller, profile: Profile, text: str | None) -> Period:
@@ -298,11 +311,7 @@ def list_goals(session: Session, caller: Caller, member: Member, *, period: Peri
     """Every scorecard metric's target for the period (goal or profile default), then other goals set."""
     assert member.id is not None
     person = members.as_person(member)
-    if not may_see_progress_of(caller.person, person):
-        raise NotAllowed(
-            f"You can see your own goals, and a manager their reports'. {member.name} isn't one of yours.",
-            example="/goal list",
-        )
+    may_list(caller, person)
     profile = config.profile_for(member.user_id, member.profile)
     found = {
         g.metric: g

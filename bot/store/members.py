@@ -24,6 +24,8 @@ class SlackUser:
     locale: str | None = None
     is_bot: bool = False
     deleted: bool = False
+    workspaces: frozenset[str] | None = None  # the workspaces Slack says they belong to; None: it didn't say
+    stranger: bool = False  # Slack's `is_stranger`: someone from outside, met through a shared channel
 
     @classmethod
     def from_api(cls, user: dict[str, Any]) -> SlackUser:
@@ -35,9 +37,17 @@ class SlackUser:
             real_name=(user.get("real_name") or profile.get("real_name") or None),
             tz=user.get("tz") or None,
             locale=user.get("locale") or None,
-            is_bot=bool(user.get("is_bot")),
+            is_bot=bool(user.get("is_bot") or user.get("is_workflow_bot")) or user["id"] == "USLACKBOT",
             deleted=bool(user.get("deleted")),
+            workspaces=_workspaces(user),
+            stranger=bool(user.get("is_stranger")),
         )
+
+    def outside(self, team_id: str) -> bool:
+        """Clearly a member of another workspace than `team_id` (when Slack doesn't say, they are not)."""
+        if self.workspaces is not None and team_id in self.workspaces:
+            return False
+        return self.stranger or self.workspaces is not None
 
     def facts(self) -> dict[str, Any]:
         return {
@@ -48,6 +58,19 @@ class SlackUser:
             "is_bot": self.is_bot,
             "deleted": self.deleted,
         }
+
+
+def _workspaces(user: dict[str, Any]) -> frozenset[str] | None:
+    """Every workspace a `users.info` user belongs to: their `team_id`, and on Enterprise Grid the
+    `teams` of their `enterprise_user`. None when Slack doesn't say (a Grid user without that list)."""
+    enterprise = user.get("enterprise_user")
+    listed = [user.get("team_id"), *(user.get("teams") or ())]
+    if isinstance(enterprise, dict):
+        if not enterprise.get("teams"):
+            return None
+        listed += enterprise["teams"]
+    found = frozenset(t for t in listed if isinstance(t, str) and t)
+    return found or None
 
 
 @dataclass(frozen=True)
