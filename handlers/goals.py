@@ -29,7 +29,7 @@ from handlers.views import field_values, view_errors
 from scoring.errors import FieldErrors, InputError, PacerError
 from scoring.goal_values import parse_goal_value, value_example
 from scoring.metrics import METRICS, metric
-from scoring.periods import period_example
+from scoring.periods import period_forms
 from scoring.records import Source
 
 # Modal callback ids (handlers/ids.py lists the others; these belong to /goal alone).
@@ -144,7 +144,7 @@ def _list(deps: Deps, caller: Caller, user_id: str, period_text: str) -> Reply:
     with deps.db.reading() as session:
         member = service.member_of(session, caller, user_id)
         profile = config.profile_for(member.user_id, member.profile)
-        period = service.goal_period(config, caller, profile, period_text or None)
+        period = service.goal_period(config, caller, profile, period_text or None, command="/goal list")
         listing = service.list_goals(session, caller, member, period=period, config=config)
     return Reply(
         blocks=blocks.goal_list(listing, currency=config.currency),
@@ -196,7 +196,7 @@ def _open_form(deps: Deps, caller: Caller) -> Reply:
         listing = _list(deps, caller, caller.user_id, "")
         note = context("Targets are set by your manager; these are yours. `/goal help` explains the rest.")
         return Reply(blocks=[*listing.blocks, note], text=listing.text)
-    hint = period_example(today=caller.today, calendar=config.calendar.calendar(), command="").strip()
+    hint = period_forms(today=caller.today, calendar=config.calendar.calendar())
     return Reply(open_view=blocks.modal(callback_id=GOAL_MODAL, period_hint=hint))
 
 
