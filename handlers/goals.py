@@ -104,8 +104,8 @@ def _ensure_member(deps: Deps, caller: Caller, user_id: str) -> None:
         deps.directory.register(deps.db, team_id=caller.team_id, user_id=user_id, now=deps.clock())
 
 
-def _example_for(user_id: str, metric_name: str) -> str:
-    return f"/goal <@{user_id}> {metric_name} {value_example(metric(metric_name).unit)}"
+def _example_for(metric_name: str) -> str:
+    return f"/goal @dana {metric_name} {value_example(metric(metric_name).unit)}"
 
 
 def _set(
@@ -119,7 +119,7 @@ def _set(
     config: PacerConfig,
 ) -> Reply:
     metric_name = service.metric_named(metric_text)
-    example = _example_for(user_id, metric_name)
+    example = _example_for(metric_name)
     value = parse_goal_value(value_text, metric_name=metric_name, currency=config.currency, example=example)
     with deps.db.transaction() as session:
         change = service.set_goal_for(
