@@ -133,18 +133,21 @@ def jobs_list() -> None:
         typer.echo(f"{job.name:<{width}}  {'every minute' if job.every_minute else 'on demand   '}  {job.help}")
 
 
-AT_EXAMPLE = "--at 2026-11-24T09:00:00Z (or with an offset: --at 2026-11-24T09:00:00+08:00)"
+def _at_example(job: str) -> str:
+    return f"pacer jobs run {job} --at 2026-11-24T09:00:00Z (or with an offset: --at 2026-11-24T09:00:00+08:00)"
 
 
-def _parse_at(value: str | None) -> datetime:
+def _parse_at(value: str | None, *, job: str) -> datetime:
     if value is None:
         return datetime.now(UTC)
     try:
         at = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise fail(f"pacer: --at {value!r} is not an ISO 8601 time; for example {AT_EXAMPLE}") from None
+        raise fail(f"pacer: --at {value!r} is not an ISO 8601 time; for example: {_at_example(job)}") from None
     if at.tzinfo is None:
-        raise fail(f"pacer: --at {value!r} has no time zone, so the instant is ambiguous; for example {AT_EXAMPLE}")
+        raise fail(
+            f"pacer: --at {value!r} has no time zone, so the instant is ambiguous; for example: {_at_example(job)}"
+        )
     return at.astimezone(UTC)
 
 
@@ -171,7 +174,7 @@ def jobs_run(
         names = "\n".join(f"  {name:<12} {entry.help}" for name, entry in JOBS.items())
         problem = "name the job to run" if job is None else f"no job named {job!r}"
         raise fail(f"pacer: {problem}. The jobs are:\n{names}\nFor example: pacer jobs run {next(iter(JOBS))}")
-    now = _parse_at(at)
+    now = _parse_at(at, job=job)
     settings = load_settings()
     if job in CALLS_SLACK and settings.slack_bot_token is None:
         raise fail(f"pacer: the {job} job calls Slack: set SLACK_BOT_TOKEN.\n\n{CONNECT_HELP}")

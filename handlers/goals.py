@@ -29,7 +29,7 @@ from handlers.views import field_values, view_errors
 from scoring.errors import FieldErrors, InputError, PacerError
 from scoring.goal_values import parse_goal_value, value_example
 from scoring.metrics import METRICS, metric
-from scoring.periods import period_example
+from scoring.periods import period_forms
 from scoring.records import Source
 
 # Modal callback ids (handlers/ids.py lists the others; these belong to /goal alone).
@@ -105,8 +105,8 @@ def _value_and_period(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-def _example_for(user_id: str, metric_name: str) -> str:
-    return f"/goal <@{user_id}> {metric_name} {value_example(metric(metric_name).unit)}"
+def _example_for(metric_name: str) -> str:
+    return f"/goal @dana {metric_name} {value_example(metric(metric_name).unit)}"
 
 
 def _set(
@@ -120,7 +120,7 @@ def _set(
     config: PacerConfig,
 ) -> Reply:
     metric_name = service.metric_named(metric_text)
-    example = _example_for(user_id, metric_name)
+    example = _example_for(metric_name)
     value = parse_goal_value(value_text, metric_name=metric_name, currency=config.currency, example=example)
     with deps.db.transaction() as session:
         change = service.set_goal_for(
@@ -145,7 +145,7 @@ def _list(deps: Deps, caller: Caller, user_id: str, period_text: str) -> Reply:
     with deps.db.reading() as session:
         member = service.member_of(session, caller, user_id)
         profile = config.profile_for(member.user_id, member.profile)
-        period = service.goal_period(config, caller, profile, period_text or None)
+        period = service.goal_period(config, caller, profile, period_text or None, command="/goal list")
         listing = service.list_goals(session, caller, member, period=period, config=config)
     return Reply(
         blocks=blocks.goal_list(listing, currency=config.currency),
@@ -198,7 +198,7 @@ def _open_form(deps: Deps, caller: Caller) -> Reply:
         listing = _list(deps, caller, caller.user_id, "")
         note = context("Targets are set by your manager; these are yours. `/goal help` explains the rest.")
         return Reply(blocks=[*listing.blocks, note], text=listing.text)
-    hint = period_example(today=caller.today, calendar=config.calendar.calendar(), command="").strip()
+    hint = period_forms(today=caller.today, calendar=config.calendar.calendar())
     return Reply(open_view=blocks.modal(callback_id=GOAL_MODAL, period_hint=hint))
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from scoring.errors import InputError
-from scoring.metrics import CSAT_MAX, CSAT_MIN, Unit, metric
+from scoring.metrics import CSAT_MAX, CSAT_MIN, TARGET_EXAMPLES, Unit, metric
 from scoring.money import parse_amount
 from scoring.scorecard import check_target
 
@@ -22,7 +22,6 @@ MAX_COUNT = 1_000_000_000
 """No count target is larger than this."""
 
 _NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+")
-_EXAMPLES: dict[Unit, str] = {"money": "120k", "count": "12", "percent": "60%", "score": "4.5"}
 _SHAPES: dict[Unit, str] = {
     "money": "an amount such as 120k or $120,000",
     "count": "a whole number such as 12",
@@ -34,7 +33,7 @@ ADDITIVE_UNITS: tuple[Unit, ...] = ("money", "count")
 
 
 def value_example(unit: Unit) -> str:
-    return _EXAMPLES[unit]
+    return TARGET_EXAMPLES[unit]
 
 
 def value_shape(unit: Unit) -> str:

@@ -37,6 +37,9 @@ training)."""
 CSAT_MIN = 1
 CSAT_MAX = 5
 
+TARGET_EXAMPLES: dict[Unit, str] = {"money": "120k", "count": "12", "percent": "60%", "score": "4.5"}
+"""A target as people type it, per unit: what `/goal` examples show."""
+
 _ACTIVITY_PLURALS = {
     "call": "Calls",
     "email": "Emails",
@@ -169,9 +172,10 @@ class UnknownMetric(InputError, ValueError):
         self.valid: tuple[str, ...] = tuple(METRICS)
         close = difflib.get_close_matches(name.strip().lower(), self.valid, n=1, cutoff=0.6)
         self.suggestion: str | None = close[0] if close else None
+        shown = self.suggestion or "revenue"
         super().__init__(
             f"unknown metric {name!r}; valid: {', '.join(self.valid)}",
-            example=f"/goal @rep {self.suggestion or 'revenue'} 100000",
+            example=f"/goal @dana {shown} {TARGET_EXAMPLES[METRICS[shown].unit]}",
             field="metric",
         )
 

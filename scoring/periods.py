@@ -208,14 +208,22 @@ _RELATIVE_FORM = re.compile(r"(this|last|next)-?(month|quarter|period)")
 _STEPS = {"this": 0, "last": -1, "next": 1}
 
 
-def period_example(*, today: date, calendar: Calendar = Calendar(), command: str = "/progress") -> str:
-    """Example text listing the accepted period forms, with this month's and this quarter's keys.
+def period_forms(*, today: date, calendar: Calendar = Calendar()) -> str:
+    """The accepted period forms, with this month's and this quarter's keys.
 
-    `/progress 2026-11, 2026-Q4, this-month or last-quarter` (`FY2026-Q3` with a fiscal year).
+    `2026-11, 2026-Q4, this-month or last-quarter` (`FY2026-Q3` with a fiscal year).
     """
-    month_key = month_of(today).key
-    quarter_key = quarter_of(today, calendar).key
-    return f"{command} {month_key}, {quarter_key}, this-month or last-quarter"
+    return f"{month_of(today).key}, {quarter_of(today, calendar).key}, this-month or last-quarter"
+
+
+def period_example(
+    *, today: date, calendar: Calendar = Calendar(), command: str = "/progress", cadence: Cadence = "month"
+) -> str:
+    """One complete command: `command` and the key of the current period of `cadence`.
+
+    `/progress 2026-11`, or `/progress 2026-Q4` for a quarterly cadence (`FY2026-Q3` with a fiscal year).
+    """
+    return f"{command} {period_of(today, cadence, calendar).key}"
 
 
 def parse_period(
@@ -233,12 +241,14 @@ def parse_period(
       A space or underscore may stand for the hyphen (`last month`).
 
     Years (fiscal years, for fiscal quarters) must be from 2000 to 2100. `command` only shapes the
-    example in the error.
+    example in the error: the command that takes the period, followed by the current period's key.
     """
 
     def refuse(message: str) -> InputError:
         return InputError(
-            message, example=period_example(today=today, calendar=calendar, command=command), field="period"
+            message,
+            example=period_example(today=today, calendar=calendar, command=command, cadence=cadence),
+            field="period",
         )
 
     s = unicodedata.normalize("NFKC", text).strip()

@@ -153,7 +153,7 @@ def record_csat(
             raise NotFound(
                 f"{found.name} has no live deal, so there is no rep to attribute the survey to. "
                 "Log (or un-void) a deal with them first.",
-                example=f"/pacer csat {found.name} {score}",
+                example=f"/deal 12500 {found.name}",
             )
         owner = session.get(Member, owner_id)
         assert owner is not None

@@ -140,18 +140,22 @@ def may_list(caller: Caller, subject: Person) -> None:
         )
 
 
-def goal_period(config: PacerConfig, caller: Caller, profile: Profile, text: str | None) -> Period:
-    """The member's current period per their profile's cadence, or the one `text` names (same cadence)."""
+def goal_period(
+    config: PacerConfig, caller: Caller, profile: Profile, text: str | None, *, command: str = EXAMPLE
+) -> Period:
+    """The member's current period per their profile's cadence, or the one `text` names (same cadence).
+
+    `command` is the `/goal` command an error's example puts the period after."""
     calendar = config.calendar.calendar()
     if not text or not text.strip():
         return period_of(caller.today, profile.cadence, calendar)
-    period = parse_period(text, today=caller.today, cadence=profile.cadence, calendar=calendar, command="/goal")
+    period = parse_period(text, today=caller.today, cadence=profile.cadence, calendar=calendar, command=command)
     if period.cadence != profile.cadence:
         current = period_of(caller.today, profile.cadence, calendar)
         kind = "monthly" if profile.cadence == "month" else "quarterly"
         raise InputError(
             f"{profile.name} targets are {kind}, so give a {profile.cadence} such as {current.key}, not {period.key}.",
-            example=f"{EXAMPLE} {current.key}",
+            example=f"{command} {current.key}",
             field="period",
         )
     return period
@@ -394,7 +398,7 @@ def cascade(
             example=EXAMPLE,
         )
     profile = profiles[found[0].user_id]
-    period = goal_period(config, caller, profile, period_text)
+    period = goal_period(config, caller, profile, period_text, command=TEAM_EXAMPLE)
     step = quantum(spec.unit)
     if spec.unit == "count" and total < len(found):
         raise InputError(

@@ -118,7 +118,9 @@ def team_for(config: PacerConfig, caller: Caller, name: str | None) -> Team | No
         if len(config.teams) == 1:
             return config.teams[0]
         names = ", ".join(team.name for team in config.teams)
-        raise InputError(f"Which team? You're in none, so name one: {names}.", example=f"/leaderboard {names[0]}")
+        raise InputError(
+            f"Which team? You're in none, so name one: {names}.", example=f"/leaderboard {config.teams[0].name}"
+        )
     return None
 
 

@@ -114,7 +114,9 @@ def test_a_bad_time_is_answered_with_a_correct_example_and_exit_code_2(at, probl
     result = pacer("jobs", "run", "reminders", "--at", at)
 
     assert result.exit_code == 2
-    assert problem in result.output and "for example --at 2026-11-24T09:00:00Z" in result.output
+    assert (
+        problem in result.output and "for example: pacer jobs run reminders --at 2026-11-24T09:00:00Z" in result.output
+    )
 
 
 def test_the_outbox_job_asks_for_the_bot_token_it_needs():

@@ -135,7 +135,7 @@ def test_an_unknown_metric_names_every_valid_one_and_suggests_the_closest() -> N
     assert str(error).startswith("unknown metric 'revnue'; valid: revenue, deals, new_customers, ")
     assert str(error).endswith(", csat, premium_csat, training")
     assert error.suggestion == "revenue"
-    assert error.example == "/goal @rep revenue 100000"
+    assert error.example == "/goal @dana revenue 120k"
 
 
 def test_is_metric_accepts_only_exact_names() -> None:

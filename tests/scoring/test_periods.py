@@ -17,6 +17,7 @@ from scoring.periods import (
     following,
     month_of,
     parse_period,
+    period_forms,
     period_of,
     previous,
     quarter_of,
@@ -38,15 +39,18 @@ def parse(text: str, *, today: date = TODAY, cadence: Cadence = "month", calenda
     return parse_period(text, today=today, cadence=cadence, calendar=calendar)
 
 
-def refused(text: str, calendar: Calendar = MON_FRI) -> InputError:
+def refused(text: str, calendar: Calendar = MON_FRI, cadence: Cadence = "month") -> InputError:
     with pytest.raises(InputError) as caught:
-        parse(text, calendar=calendar)
+        parse(text, cadence=cadence, calendar=calendar)
     error = caught.value
     assert error.message
     assert error.field == "period"
     assert error.example is not None
     assert error.example.startswith("/progress ")
-    assert "this-month" in error.example and "last-quarter" in error.example
+    # the example is one complete command whose period is read back as the current one
+    assert parse(error.example.removeprefix("/progress "), cadence=cadence, calendar=calendar) == period_of(
+        TODAY, cadence, calendar
+    )
     return error
 
 
@@ -298,9 +302,16 @@ def test_bad_period_text_is_refused_with_a_reason_and_an_example(text: str, word
     assert words in refused(text).message
 
 
-def test_the_example_shows_this_months_and_this_quarters_keys() -> None:
-    assert refused("soon").example == "/progress 2026-11, 2026-Q4, this-month or last-quarter"
-    assert refused("soon", calendar=APRIL_FY).example == "/progress 2026-11, FY2026-Q3, this-month or last-quarter"
+def test_the_example_is_one_command_with_the_current_periods_key_in_the_cadence_asked_for() -> None:
+    assert refused("soon").example == "/progress 2026-11"
+    assert refused("soon", cadence="quarter").example == "/progress 2026-Q4"
+    assert refused("soon", calendar=APRIL_FY, cadence="quarter").example == "/progress FY2026-Q3"
+    assert refused("soon", calendar=APRIL_FY).example == "/progress 2026-11"
+
+
+def test_the_accepted_forms_show_this_months_and_this_quarters_keys() -> None:
+    assert period_forms(today=TODAY) == "2026-11, 2026-Q4, this-month or last-quarter"
+    assert period_forms(today=TODAY, calendar=APRIL_FY) == "2026-11, FY2026-Q3, this-month or last-quarter"
 
 
 # --- working days -----------------------------------------------------------------------------------
