@@ -209,7 +209,7 @@ def _csat(rest: str, *, today: date) -> tuple[str, int, date | None]:
     if len(words) < 2:
         raise InputError("Write the customer, then the score from 1 to 5, then optionally the date.", example=example)
     raw_score = words.pop()
-    if not raw_score.isdigit() or not 1 <= int(raw_score) <= 5:
+    if not (raw_score.isascii() and raw_score.isdigit()) or not 1 <= int(raw_score) <= 5:  # not `٣`
         raise InputError(
             f"“{show(raw_score)}” isn't a CSAT score: end with a whole number from 1 to 5 (then the date, if any).",
             example=example,

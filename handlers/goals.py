@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import partial
 from typing import Any
 
@@ -29,6 +28,7 @@ from handlers.views import field_values, view_errors
 from scoring.errors import FieldErrors, InputError, PacerError
 from scoring.goal_values import parse_goal_value, value_example
 from scoring.metrics import METRICS, metric
+from scoring.numerals import normalize
 from scoring.periods import period_forms
 from scoring.records import Source
 
@@ -51,7 +51,7 @@ def goal_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
     config = deps.config
 
     def work(caller: Caller) -> Reply:
-        text = unicodedata.normalize("NFKC", command.get("text") or "").strip()
+        text = normalize(command.get("text") or "").strip()  # digit look-alikes stay for the value to refuse
         head, _, rest = text.partition(" ")
         rest = rest.strip()
         word = head.lower()

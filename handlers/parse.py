@@ -1,6 +1,7 @@
 """Slash-command text into typed commands: `/deal ...` and `/activity ...`.
 
-Only the command syntax lives here (sub-commands, the amount at the front, `key:value` options);
+Only the command syntax lives here (sub-commands, the amount at the front, the count after the
+activity type, `key:value` options);
 the values themselves are checked by the same field rules the modals and the CSV import use
 (`scoring/requests.py`). Anything wrong raises `InputError` with a message and a full example
 command. No Slack calls, no database and no clock: `today` is always passed in.
@@ -18,7 +19,9 @@ from pydantic import Field
 
 from scoring.errors import FieldErrors, InputError
 from scoring.money import CurrencyMismatch, Money, format_amount, parse_amount_strict
+from scoring.numerals import describe, first_lookalike, is_lookalike
 from scoring.requests import (
+    COUNT_MAX,
     MENTION,
     REASON_MAX,
     REASON_MIN,
@@ -152,9 +155,13 @@ _ID = re.compile(r"(?:([A-Za-z])-?|#)?([0-9]{1,9})")
 
 
 def _command_text(text: str) -> str:
-    """Whole-command rules: Slack link markup becomes its label, then the shared text rules."""
+    """Whole-command rules: Slack link markup becomes its label, then the shared text rules.
+
+    Digit look-alikes are kept as typed, so the amount and the count can refuse them; the customer,
+    options and note are normalised again by their own field rules.
+    """
     unlinked = _SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
-    return clean_text(unlinked, what="Your command", field=None, multiline=True)
+    return clean_text(unlinked, what="Your command", field=None, multiline=True, keep_lookalikes=True)
 
 
 def _usable_in_example(product: str) -> bool:
@@ -272,11 +279,39 @@ def _deal_command(text: str, *, today: date, currency: str, product_lines: Seque
     )
 
 
-_AMOUNT_TOKENS = 4
+_AMOUNT_TOKENS = 10  # `$ 1 000 000 000 000 USD` is seven words
+_SIGNS = "+-\u2212"
+_SEPARATORS = ".,_'"
+_NUMBER_LITERAL = re.compile(
+    r"[-+\u2212]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)e[-+]?[0-9]+|0x[0-9a-f]+|0o[0-7]+|0b[01]+)", re.IGNORECASE
+)
+_NOT_NUMBERS = frozenset({"nan", "snan", "inf", "infinity"})
+
+
+def _digitlike(ch: str) -> bool:
+    return "0" <= ch <= "9" or is_lookalike(ch)
+
+
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() or is_lookalike(ch) for ch in text)
+
+
+def _numberish(word: str) -> bool:
+    """Digits (or look-alikes) and separators only, after an optional sign: `000`, `1.5`, `-1`, `²`."""
+    body = word[1:] if word[:1] in _SIGNS else word
+    return any(_digitlike(ch) for ch in body) and all(_digitlike(ch) or ch in _SEPARATORS for ch in body)
 
 
 def _amount_prefix(tokens: Sequence[re.Match[str]], *, currency: str) -> tuple[Money, int]:
-    """The longest run of leading tokens that reads as an amount (`$ 12,500`, `12500 USD`)."""
+    """The longest run of leading tokens that reads as an amount (`$ 12,500`, `12500 USD`, `25 000`).
+
+    Digit groups split by spaces are one amount when every group after the first has three digits
+    (`25 000 Acme` is 25000 for Acme). A number that follows an amount ending in a digit without
+    grouping that way (`12 50 Acme`, `25 0001 Acme`, `5000 7 Eleven`) is refused as unclear instead
+    of becoming the start of the customer's name; a name that starts with digits and letters
+    (`5000 3M`, `5000 7-Eleven`) is no number, and an amount that ends in its currency or a
+    multiplier (`5000 USD 7 Eleven`, `5k 7 Eleven`) is over before the name starts.
+    """
     best: tuple[Money, int] | None = None
     mismatch: tuple[CurrencyMismatch, int] | None = None
     first_error: InputError | None = None
@@ -290,7 +325,7 @@ def _amount_prefix(tokens: Sequence[re.Match[str]], *, currency: str) -> tuple[M
             if mismatch is None:
                 mismatch = (error, length)
         except InputError as error:
-            if first_error is None and any(ch.isdigit() for ch in chunk):
+            if first_error is None and _has_digit(chunk):
                 first_error = error
     if mismatch is not None and (best is None or mismatch[1] > best[1]):
         wrong, length = mismatch
@@ -302,12 +337,32 @@ def _amount_prefix(tokens: Sequence[re.Match[str]], *, currency: str) -> tuple[M
             )
         raise CurrencyMismatch(message, example=wrong.example or "", written=wrong.written)
     if best is not None:
+        _refuse_a_number_after_the_amount(tokens, best[1], currency=currency)
         return best
     first = tokens[0].group()
-    amountish = any(ch.isdigit() for ch in first) or not any(ch.isalpha() for ch in first)
+    amountish = _has_digit(first) or not any(ch.isalpha() for ch in first)
     if first_error is not None and (amountish or _is_currency(first, currency=currency)):
         raise first_error
     raise Problem("Start with the amount (a number like 12500), then the customer's name.", field="amount")
+
+
+def _refuse_a_number_after_the_amount(tokens: Sequence[re.Match[str]], used: int, *, currency: str) -> None:
+    if used >= len(tokens) or not _numberish(following := tokens[used].group()):
+        return
+    if not (tokens[used - 1].group()[-1].isdigit() or tokens[used - 1].group()[-1] in _SEPARATORS):
+        return  # the amount ended in its currency or a multiplier: `5000 USD 7 Eleven`, `5k 7 Eleven`
+    if (lookalike := first_lookalike(following)) is not None:
+        raise Problem(
+            f"{describe(lookalike)} isn't one of the digits 0-9. Write the amount with 0-9 only, like 12500.",
+            field="amount",
+        )
+    written = " ".join(t.group() for t in tokens[: used + 1])
+    raise Problem(
+        f"I can't tell where the amount ends in “{show(written)}”. Digits after the amount are part of it only "
+        "in groups of three (25 000 or 1 250 000). If the customer's name starts with a number, put the "
+        f"currency after the amount: /deal 5000 {currency} 7 Eleven.",
+        field="amount",
+    )
 
 
 def _is_currency(token: str, *, currency: str) -> bool:
@@ -319,6 +374,19 @@ def _is_currency(token: str, *, currency: str) -> bool:
     except InputError:
         return False
     return True
+
+
+def _countish(word: str, *, alone: bool) -> bool:
+    """Whether the word right after the activity type is a count that isn't a valid one.
+
+    Numbers in any other shape (`-1`, `+2`, `1.5`, `3,5`, `1e3`, `0x10`, `²`, `٣`) are; so is a lone
+    `NaN` or `Infinity` (a customer called "Nan Fang" still works). Names that mix digits and
+    letters (`3M`, `7-Eleven`, `24/7 Fitness`) are not.
+    """
+    if _numberish(word) or _NUMBER_LITERAL.fullmatch(word):
+        return True
+    body = word[1:] if word[:1] in _SIGNS else word
+    return body.lower() in _NOT_NUMBERS and (alone or body != word)
 
 
 def _activity_command(text: str, *, today: date) -> ActivityCommand:
@@ -345,6 +413,17 @@ def _activity_command(text: str, *, today: date) -> ActivityCommand:
     count: str | None = None
     if len(tokens) > 1 and tokens[1].group().isascii() and tokens[1].group().isdigit():
         count, start = tokens[1].group(), 2
+    elif len(tokens) > 1 and _countish(
+        tokens[1].group(), alone=len(tokens) == 2 or bool(_is_option(tokens[2].group()))
+    ):
+        word = tokens[1].group()
+        lookalike = first_lookalike(word)
+        digits = f" {describe(lookalike)} isn't one of the digits 0-9." if lookalike else ""
+        raise Problem(
+            f"“{show(word)}” isn't a count. The count must be a whole number from 1 to {COUNT_MAX}.{digits}",
+            field="count",
+            example=f"/activity {kind} 3 Acme Corp",
+        )
     words, options = _options(cleaned, tokens, start, ACTIVITY_OPTIONS)
     return LogActivity(
         request=activity_request(

@@ -16,12 +16,13 @@ from fractions import Fraction
 from scoring.errors import InputError
 from scoring.metrics import CSAT_MAX, CSAT_MIN, TARGET_EXAMPLES, Unit, metric
 from scoring.money import parse_amount
+from scoring.numerals import describe, first_lookalike
 from scoring.scorecard import check_target
 
 MAX_COUNT = 1_000_000_000
 """No count target is larger than this."""
 
-_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+")
+_NUMBER = re.compile(r"[0-9]{1,3}(?:(?:,[0-9]{3})+|(?: [0-9]{3})+)(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+")
 _SHAPES: dict[Unit, str] = {
     "money": "an amount such as 120k or $120,000",
     "count": "a whole number such as 12",
@@ -43,22 +44,25 @@ def value_shape(unit: Unit) -> str:
 def parse_goal_value(text: str, *, metric_name: str, currency: str, example: str) -> Decimal:
     """The target `text` means for metric `metric_name`, or raise `InputError` (field `value`).
 
-    money: anything `parse_amount` reads in the workspace currency; count: a positive whole
-    number (`1,200` allowed); percent: `60%`, `60 %` or the fraction `0.6` (returned as 0.6);
-    score: a number from 1 to 5, decimals allowed. Every value must pass `check_target`.
+    money: anything `parse_amount` reads in the workspace currency (`120k`, `120 000`); count: a
+    positive whole number (`1,200` and `1 200` allowed); percent: `60%`, `60 %` or the fraction `0.6`
+    (returned as 0.6); score: a number from 1 to 5, decimals allowed. Characters that only look like
+    digits (`²`, `٣`) are refused, as in amounts. Every value must pass `check_target`.
     """
     unit = metric(metric_name).unit
-    cleaned = unicodedata.normalize("NFKC", text or "").strip()
 
     def refuse(problem: str) -> InputError:
         return InputError(f"{metric_name} {problem}.", example=example, field="value")
 
+    if unit != "money" and (lookalike := first_lookalike(text or "")) is not None:
+        raise refuse(f"needs {value_shape(unit)} written with the digits 0-9; {describe(lookalike)} isn't one")
+    cleaned = unicodedata.normalize("NFKC", text or "").strip()
     if not cleaned:
         raise refuse(f"needs a target: {value_shape(unit)}")
     shown = cleaned if len(cleaned) <= 30 else cleaned[:29] + "…"
     if unit == "money":
         try:
-            value = parse_amount(cleaned, currency=currency).amount
+            value = parse_amount(text, currency=currency).amount
         except InputError as error:
             raise InputError(error.message, example=example, field="value") from None
     else:
@@ -70,7 +74,7 @@ def parse_goal_value(text: str, *, metric_name: str, currency: str, example: str
         if not _NUMBER.fullmatch(number_text):
             raise refuse(f"needs {value_shape(unit)}, not “{shown}”")
         try:
-            value = Decimal(number_text.replace(",", ""))
+            value = Decimal(number_text.replace(",", "").replace(" ", ""))
         except InvalidOperation:  # pragma: no cover - the pattern admits only plain numbers
             raise refuse(f"needs {value_shape(unit)}, not “{shown}”") from None
         if percent_sign:

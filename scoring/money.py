@@ -1,4 +1,10 @@
-"""Money amounts as people type them: `12,500`, `12.5k`, `$12,500`, `usd 12.5k`, `1.2万`.
+"""Money amounts as people type them: `12,500`, `12 500`, `12.5k`, `$12,500`, `usd 12.5k`, `1.2万`.
+
+Thousands may be grouped with commas (`12,500`) or with single spaces, including the no-break and
+thin spaces (`12 500`, `1 000 000`); with space grouping a decimal comma is unambiguous
+(`12 500,50`). Every group after the first must then have exactly three digits, so `12 50` and
+`25 0001` are refused rather than guessed at. Characters that only look like digits (`10²`, `½`,
+`٣`; see `scoring/numerals.py`) are refused before NFKC could turn them into other digits.
 
 Pacer counts revenue in one workspace currency and has no exchange rates, so an amount
 written in another currency is refused rather than silently mislabelled. Arithmetic is
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
 
 from scoring.errors import InputError
+from scoring.numerals import describe, first_lookalike
 
 MAX_AMOUNT = Decimal("1000000000000")
 """The largest amount accepted (one trillion in the workspace currency)."""
@@ -102,6 +109,10 @@ _TOKEN = re.compile(
 
 _SCIENTIFIC = re.compile(r"[0-9]\.?e[-+]?[0-9]", re.IGNORECASE)
 _GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
+# Numbers separated by single spaces, and the only such runs that are one number: digit groups of
+# three after a first group of one to three, the last optionally with decimals (`12 500,50`).
+_SPACED = re.compile(r"(?<![0-9.,])[0-9][0-9.,]*(?: [0-9][0-9.,]*)+")
+_SPACE_GROUPED = re.compile(r"[0-9]{1,3}(?: [0-9]{3})+(?:\.[0-9]+|,[0-9]{1,2})?")
 
 
 @dataclass(frozen=True)
@@ -174,6 +185,11 @@ def _show(text: str) -> str:
 
 
 def _parse(text: str, *, currency: str, spaced_multiplier: bool) -> Money:
+    if (lookalike := first_lookalike(text)) is not None:
+        raise _error(
+            f"{describe(lookalike)} isn't one of the digits 0-9. Write the amount with 0-9 only, like 12500.",
+            currency,
+        )
     s = unicodedata.normalize("NFKC", text).strip()
     if not s:
         raise _error("The amount is empty. Write a number, like 12500 or 12.5k.", currency)
@@ -184,6 +200,7 @@ def _parse(text: str, *, currency: str, spaced_multiplier: bool) -> Money:
             "Scientific notation like 1e3 isn't accepted. Write the number out (1000) or use k, m or bn.",
             currency,
         )
+    s = _SPACED.sub(lambda m: _join_groups(m.group(), currency), s)
     parts = _tokenize(s, currency)
     _check_parts(parts, s, currency, spaced_multiplier)
     number = next(p for p in parts if p.kind == "num")
@@ -216,6 +233,17 @@ def _parse(text: str, *, currency: str, spaced_multiplier: bool) -> Money:
                 currency,
             )
     return Money(cents, currency)
+
+
+def _join_groups(text: str, currency: str) -> str:
+    """`12 500,50` → `12500.50`; numbers after a number that don't group that way are refused."""
+    if not _SPACE_GROUPED.fullmatch(text):
+        raise _error(
+            f"“{_show(text)}” isn't one number: grouped with spaces, every group after the first has three digits, "
+            "like 25 000 or 12 500,50.",
+            currency,
+        )
+    return text.replace(" ", "").replace(",", ".")
 
 
 def _tokenize(s: str, currency: str) -> list[_Part]:

@@ -12,7 +12,9 @@ always passed in.
 Every free-text value goes through the same rules first: Slack's `&amp;` `&lt;` `&gt;` are
 unescaped (unless the caller already did), the text is NFKC-normalised (full-width `１２３` is
 `123`) and stripped, and control characters and bidi overrides are refused. Customer names, notes
-and void reasons also refuse Slack mention syntax (`<!channel>`, `<@U…>`, `<#C…>`).
+and void reasons also refuse Slack mention syntax (`<!channel>`, `<@U…>`, `<#C…>`). Amounts and
+counts keep characters that only look like digits (`²`, `½`, `٣`) out of NFKC, so they are refused
+rather than read as other digits (`10²` is not 102).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scoring.customers import name_key
 from scoring.errors import FieldErrors, InputError
 from scoring.money import Money, parse_amount
+from scoring.numerals import describe, first_lookalike, normalize
 
 CUSTOMER_MAX = 120
 NOTE_MAX = 1000
@@ -168,10 +171,23 @@ def show(text: str) -> str:
     return short.replace("<", "‹").replace(">", "›")
 
 
-def clean_text(raw: str, *, what: str, field: str | None, multiline: bool = False, unescape: bool = True) -> str:
-    """Unescape Slack's three HTML entities, NFKC-normalise, strip; refuse control and bidi characters."""
+def clean_text(
+    raw: str,
+    *,
+    what: str,
+    field: str | None,
+    multiline: bool = False,
+    unescape: bool = True,
+    keep_lookalikes: bool = False,
+) -> str:
+    """Unescape Slack's three HTML entities, NFKC-normalise, strip; refuse control and bidi characters.
+
+    With `keep_lookalikes`, characters that only look like digits are kept as typed (for a number
+    reader to refuse) instead of being normalised into other digits.
+    """
     text = _HTML_ESCAPE.sub(lambda m: _HTML_CHARS[m.group(1)], raw) if unescape else raw
-    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = normalize(text) if keep_lookalikes else unicodedata.normalize("NFKC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     for ch in text:
         if ch in _BIDI:
             raise Problem(
@@ -227,7 +243,7 @@ def _note(raw: str | None, *, unescape: bool) -> str | None:
 
 
 def parse_reason(raw: str, *, example: str) -> str:
-    text = " ".join(raw.split())
+    text = " ".join(unicodedata.normalize("NFKC", raw).split())
     if not text:
         raise Problem("Add a reason after the id, so the team knows why.", field="reason", example=example)
     no_mentions(text, what="The reason", field="reason", example=example)
@@ -316,9 +332,11 @@ def _count(raw: str | int | None, *, unescape: bool) -> int:
     if isinstance(raw, int):
         number = raw
     else:
-        text = clean_text(raw, what="The count", field="count", unescape=unescape)
+        text = clean_text(raw, what="The count", field="count", unescape=unescape, keep_lookalikes=True)
         if not text:
             return 1
+        if (lookalike := first_lookalike(text)) is not None:
+            raise Problem(f"{problem.message} {describe(lookalike)} isn't one of the digits 0-9.", field="count")
         if not _COUNT.fullmatch(text):
             raise problem
         number = int(text)
@@ -330,7 +348,7 @@ def _count(raw: str | int | None, *, unescape: bool) -> int:
 def _amount(raw: str | Money, *, currency: str, unescape: bool) -> Money:
     if isinstance(raw, Money):
         return raw
-    text = clean_text(raw, what="The amount", field="amount", unescape=unescape)
+    text = clean_text(raw, what="The amount", field="amount", unescape=unescape, keep_lookalikes=True)
     return parse_amount(text, currency=currency)
 
 

@@ -175,7 +175,7 @@ def help_blocks(*, currency: str, products: list[str]) -> list[Block]:
         ),
         context(
             "`/deal 12500 Acme Corp` · `/deal 12.5k Acme Corp stage:paid note:renewal` · `/deal` alone opens a form",
-            f"Amounts are in {currency}: 12500, 12,500, 12.5k, 1.2m, 1.2万.",
+            f"Amounts are in {currency}: 12500, 12,500, 12 500, 12.5k, 1.2m, 1.2万.",
             product_hint or "No product lines are configured.",
         ),
         section("`/deal list` your recent deals · `/deal void D-12 <reason>` · `/deal paid D-12 [YYYY-MM-DD]`"),

@@ -106,6 +106,18 @@ def test_two_identical_rows_in_one_file_are_two_deals(run, db, tmp_path):
     assert len(reads.deals(db)) == 2
 
 
+def test_a_space_grouped_amount_imports_as_one_amount_and_a_look_alike_is_refused(run, db, tmp_path):
+    good = write(tmp_path, "good.csv", "owner,customer,amount,signed_on\nUREP0001,Acme,25\u202f000,2026-11-02\n")
+    assert "imported 1" in run("import", "deals", good, "--team-id", "T1").stdout
+    assert [d.amount_minor for d in reads.deals(db)] == [2_500_000]
+
+    bad = write(tmp_path, "bad.csv", "owner,customer,amount,signed_on\nUREP0001,Acme,10²,2026-11-02\n")
+    result = run("import", "deals", bad, "--team-id", "T1")
+    assert result.exit_code == 1
+    assert "bad.csv:2: amount: “²” (superscript two) isn't one of the digits 0-9" in result.stderr
+    assert len(reads.deals(db)) == 1
+
+
 def test_a_file_with_errors_imports_nothing_and_names_each_line(run, db, tmp_path):
     path = write(
         tmp_path,

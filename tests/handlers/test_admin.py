@@ -224,6 +224,7 @@ def test_csat_for_a_customer_without_live_deals_cannot_be_attributed(pacer, db):
         ("csat Acme Corp 5 2026-11-25", "can't be in the future; today is 2026-11-24"),
         ("csat Acme Corp 5 2026-02-30", "2026-02-30 isn't a real date"),
         ("csat 5", "Write the customer, then the score"),
+        ("csat Acme Corp ٣", "“٣” isn't a CSAT score"),
     ],
 )
 def test_bad_csat_input_gets_an_example_and_stores_nothing(pacer, db, text, message):

@@ -107,6 +107,22 @@ def test_each_unit_and_an_explicit_period_are_understood(pacer, db, text, stored
     assert value == stored
 
 
+def test_a_space_grouped_target_is_read_like_a_deal_amount(pacer, db):
+    assert "now *$120,000*" in goal(pacer, MANAGER, f"{DANA} revenue 120 000").text
+    goal(pacer, MANAGER, f"{DANA} deals 1\u202f200 2026-12")
+    assert [value for _, _, _, value, _ in stored_goals(db)] == [Decimal(1200), Decimal(120000)]
+
+
+@pytest.mark.parametrize(("value", "says"), [("120²", "superscript two"), ("12 50", "three digits"), ("٣", "0-9")])
+def test_a_look_alike_or_badly_grouped_target_is_refused_and_nothing_is_stored(pacer, db, value, says):
+    metric = "deals" if value == "٣" else "revenue"
+    response = goal(pacer, MANAGER, f"{DANA} {metric} {value}")
+
+    assert response.json()["response_type"] == "ephemeral"
+    assert says in response.text and "Example: `/goal" in response.text
+    assert stored_goals(db) == [] and reads.audit(db, "goal.set") == []
+
+
 def test_an_admin_may_set_anyones_target(pacer, db):
     assert "now *$90,000*" in goal(pacer, ADMIN, f"<@{WEST_REP}|val> revenue 90k").text
     assert stored_goals(db)[0][:2] == (WEST_REP, "revenue")

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from handlers.parse import (
@@ -28,7 +28,7 @@ from handlers.parse import (
 )
 from scoring.customers import name_key
 from scoring.errors import FieldErrors, InputError
-from scoring.money import MAX_AMOUNT, Money
+from scoring.money import ISO_CURRENCIES, MAX_AMOUNT, Money
 from scoring.requests import ACTIVITY_KINDS, ActivityRequest, DealRequest, activity_from_fields, deal_from_fields
 
 TODAY = date(2024, 6, 15)
@@ -702,3 +702,197 @@ def test_activity_fields_are_either_a_request_or_field_errors(
 def test_a_logged_deal_echoes_any_valid_amount_written_plainly(currency: str, amount: Decimal) -> None:
     request = deal(f"{amount} Acme Corp", currency=currency)
     assert request.amount == Money(amount, currency)
+
+
+# --- digits grouped with spaces, digit look-alikes and count-like words --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "customer"),
+    [
+        ("25 000 Acme", "25000", "Acme"),
+        ("3 500 Acme", "3500", "Acme"),
+        ("1 000 000 Acme Corp", "1000000", "Acme Corp"),
+        ("25\u202f000 Acme", "25000", "Acme"),
+        ("25\u00a0000 Acme", "25000", "Acme"),
+        ("25\u2009000 Acme", "25000", "Acme"),
+        ("12 500,50 Acme", "12500.50", "Acme"),
+        ("12 500.50 Acme", "12500.50", "Acme"),
+        ("$ 1 000 000 000 000 USD Acme", "1000000000000", "Acme"),
+        ("25 000 Acme date:2024-06-01", "25000", "Acme"),
+        ("500 100 Acme", "500100", "Acme"),
+    ],
+)
+def test_digits_grouped_with_spaces_are_one_amount_and_never_the_customers_name(
+    text: str, amount: str, customer: str
+) -> None:
+    request = deal(text)
+    assert (request.amount, request.customer) == (usd(amount), customer)
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        ("5000 3M", "3M"),
+        ("5000 7-Eleven", "7-Eleven"),
+        ("5 000 3M", "3M"),
+        ("5000 USD 7 Eleven", "7 Eleven"),
+        ("$5000 USD 7 Eleven", "7 Eleven"),
+        ("5k 7 Eleven", "7 Eleven"),
+        ("5000 24/7 Fitness", "24/7 Fitness"),
+    ],
+)
+def test_a_customer_whose_name_starts_with_digits_keeps_them(text: str, customer: str) -> None:
+    assert deal(text).customer == customer
+
+
+@pytest.mark.parametrize("text", ["25 0001 Acme", "12 50 Acme", "5000 7 Eleven", "1,000 000 Acme", "12500 -1 Acme"])
+def test_a_number_after_the_amount_that_does_not_group_is_refused_as_unclear(text: str) -> None:
+    error = deal_refused(text)
+    assert "I can't tell where the amount ends" in error.message
+    assert "groups of three (25 000" in error.message
+    assert "/deal 5000 USD 7 Eleven" in error.message
+    assert error.field == "amount"
+    assert error.example == deal_example(PRODUCTS)
+
+
+@pytest.mark.parametrize(
+    ("text", "char"),
+    [
+        ("10² Acme", "superscript two"),
+        ("½ Acme", "vulgar fraction one half"),
+        ("25 000² Acme", "superscript two"),
+        ("25 000 ²⁵ Acme", "superscript two"),
+        ("٣٠٠ Acme", "arabic-indic digit three"),
+        ("① Acme", "circled digit one"),
+        ("$5⁰⁰ Acme", "superscript zero"),
+    ],
+)
+def test_a_digit_look_alike_in_the_amount_is_refused_not_read_as_other_digits(text: str, char: str) -> None:
+    error = deal_refused(text)
+    assert char in error.message and "digits 0-9" in error.message
+    assert error.field == "amount"
+
+
+def test_full_width_digits_in_a_grouped_amount_are_still_plain_digits() -> None:
+    assert deal("２５　０００ Ａｃｍｅ").amount == usd("25000")
+
+
+def test_a_void_reason_is_still_normalised() -> None:
+    assert parse_deal_command("void D-3 ｌｏｇｇｅｄ ２x", today=TODAY, currency="USD", product_lines=[]) == VoidDeal(
+        number=3, reason="logged 2x"
+    )
+
+
+def test_the_deal_modal_reads_grouped_digits_and_refuses_look_alikes_like_the_command() -> None:
+    def fields(amount: str) -> DealRequest:
+        return deal_from_fields(
+            amount=amount,
+            customer="Acme",
+            product=None,
+            stage=None,
+            on=None,
+            note=None,
+            today=TODAY,
+            currency="EUR",
+            product_lines=[],
+        )
+
+    assert fields("25 000").amount == Money(Decimal(25000), "EUR")
+    assert fields("12\u202f500,50").amount == Money(Decimal("12500.50"), "EUR")
+    for amount in ("10²", "12 50", "٣"):
+        with pytest.raises(FieldErrors) as caught:
+            fields(amount)
+        assert set(caught.value.errors) == {"amount"}
+
+
+_CURRENCY_WORDS = {*ISO_CURRENCIES, "RMB"}
+letters_word = st.text(st.characters(categories=("Lu", "Ll")), min_size=1, max_size=12).filter(
+    lambda w: unicodedata.normalize("NFKC", w) == w
+)
+
+
+@FAST
+@given(
+    st.decimals(min_value=Decimal("0.01"), max_value=MAX_AMOUNT, places=2, allow_nan=False),
+    st.sampled_from([" ", "\u00a0", "\u202f", "\u2009"]),
+    st.booleans(),
+    st.lists(letters_word, min_size=1, max_size=4),
+)
+def test_any_amount_grouped_with_spaces_and_any_name_of_letters_parse_to_exactly_that(
+    amount: Decimal, space: str, decimal_comma: bool, words: list[str]
+) -> None:
+    assume(words[0].upper() not in _CURRENCY_WORDS)
+    whole, _, cents = f"{amount:.2f}".partition(".")
+    groups = [whole[max(0, end - 3) : end] for end in range(len(whole), 0, -3)][::-1]
+    written = space.join(groups)
+    if cents != "00":
+        written += ("," if decimal_comma and len(groups) > 1 else ".") + cents
+    name = " ".join(words)
+
+    request = deal(f"{written} {name}", currency="EUR", products=[])
+
+    assert request.amount == Money(amount, "EUR")
+    assert request.customer == name
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "-1",
+        "+2",
+        "−3",
+        "1.5",
+        "3,5",
+        "1,000",
+        "NaN",
+        "inf",
+        "-Infinity",
+        "1e3",
+        "2E-1",
+        "0x10",
+        "0b101",
+        "٣",
+        "²",
+        "3²",
+        "½",
+        "①",
+    ],
+)
+def test_a_count_like_word_after_the_type_is_a_count_error_not_a_customer(word: str) -> None:
+    error = activity_refused(f"call {word} Acme" if word not in ("NaN", "inf") else f"call {word}")
+    assert error.message.startswith(f"“{word}” isn't a count. The count must be a whole number from 1 to 500.")
+    assert error.field == "count"
+    assert error.example == "/activity call 3 Acme Corp"
+    assert activity(error.example.removeprefix("/activity ")).count == 3
+
+
+def test_a_look_alike_count_is_named_in_the_refusal() -> None:
+    assert "“²” (superscript two) isn't one of the digits 0-9" in activity_refused("demo ² Acme").message
+    assert activity_refused("demo ² Acme").example == "/activity demo 3 Acme Corp"
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "customer"),
+    [
+        ("call Acme Corp", 1, "Acme Corp"),
+        ("call 3 Acme", 3, "Acme"),
+        ("call 3M", 1, "3M"),
+        ("call 7-Eleven", 1, "7-Eleven"),
+        ("call 24/7 Fitness", 1, "24/7 Fitness"),
+        ("call Nan Fang Foods", 1, "Nan Fang Foods"),
+        ("call 1 1.5 Degrees", 1, "1.5 Degrees"),
+        ("call ３ Acme", 3, "Acme"),
+    ],
+)
+def test_customers_that_are_clearly_names_still_follow_the_type(text: str, count: int, customer: str) -> None:
+    request = activity(text)
+    assert (request.count, request.customer) == (count, customer)
+
+
+@pytest.mark.parametrize("count", ["²", "٣", "①", "½", "３²"])
+def test_a_look_alike_count_in_the_form_is_refused(count: str) -> None:
+    with pytest.raises(FieldErrors) as caught:
+        activity_from_fields(kind="call", count=count, customer=None, note=None, on=None, today=TODAY)
+    assert caught.value.errors["count"].startswith("The count must be a whole number from 1 to 500.")
+    assert "isn't one of the digits 0-9" in caught.value.errors["count"]

@@ -62,6 +62,40 @@ def test_a_bad_value_is_refused_with_the_example(metric, text, says):
     assert caught.value.field == "value" and caught.value.example
 
 
+@pytest.mark.parametrize(
+    ("metric", "text", "expected"),
+    [
+        ("revenue", "120 000", "120000"),
+        ("revenue", "120\u202f000", "120000"),
+        ("revenue", "12 500,50", "12500.50"),
+        ("deals", "1 200", "1200"),
+        ("activities", "1\u00a0200", "1200"),
+        ("deals", "１２", "12"),
+    ],
+)
+def test_goal_values_read_digits_grouped_with_spaces_like_deal_amounts(metric, text, expected):
+    assert read(metric, text) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("metric", "text", "says"),
+    [
+        ("revenue", "120²", "superscript two"),
+        ("revenue", "12 50", "has three digits"),
+        ("deals", "²", "superscript two"),
+        ("deals", "١٢", "arabic-indic digit one"),
+        ("deals", "1 20", "whole number"),
+        ("csat", "④", "circled digit four"),
+        ("repurchase_rate", "½", "vulgar fraction one half"),
+    ],
+)
+def test_goal_values_refuse_digit_look_alikes_and_bad_grouping(metric, text, says):
+    with pytest.raises(InputError) as caught:
+        read(metric, text)
+    assert says in caught.value.message
+    assert caught.value.field == "value" and caught.value.example == "/goal @dana revenue 120k"
+
+
 def test_a_team_total_splits_to_the_cent_largest_remainder_first_ties_by_name():
     parts = split(Decimal(100000), names=["dana", "kim", "lee"], weights=None, step=quantum("money"))
     assert parts == [Decimal("33333.34"), Decimal("33333.33"), Decimal("33333.33")]

@@ -165,7 +165,7 @@ def test_the_mismatch_example_is_written_in_the_workspace_currency() -> None:
         ("twelve", "twelve"),
         ("12.345", "2 decimal places"),
         ("1.234567k", "2 decimal places"),
-        ("12 500", "more than one number"),
+        ("12  500", "more than one number"),
         (
             "(500)",
             "(",
@@ -246,3 +246,92 @@ def test_an_accepted_amount_is_always_positive_and_within_the_limit(text: str, c
     assert Decimal(0) < money.amount <= MAX_AMOUNT
     assert money.amount == money.amount.quantize(Decimal("0.01"))
     assert money.currency == currency
+
+
+# --- digits grouped with spaces, and digit look-alikes ----------------------------------------------
+
+GROUPING_SPACES = [" ", "\u00a0", "\u202f", "\u2009"]  # space, no-break, narrow no-break, thin
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "expected"),
+    [
+        ("25 000", "USD", "25000"),
+        ("3 500", "USD", "3500"),
+        ("1 000 000", "USD", "1000000"),
+        ("25\u00a0000", "USD", "25000"),
+        ("25\u202f000", "EUR", "25000"),
+        ("1\u2009250\u2009000", "USD", "1250000"),
+        ("12 500,50", "EUR", "12500.50"),
+        ("12 500,5", "EUR", "12500.50"),
+        ("12 500.50", "USD", "12500.50"),
+        ("€ 12 500", "EUR", "12500"),
+        ("12 500 €", "EUR", "12500"),
+        ("$25 000 USD", "USD", "25000"),
+        ("1 000 000 000 000", "USD", "1000000000000"),
+        ("１２ ５００", "USD", "12500"),
+    ],
+)
+def test_digits_grouped_with_spaces_are_one_amount(text: str, currency: str, expected: str) -> None:
+    assert parse_amount(text, currency=currency) == Money(Decimal(expected), currency)
+    assert parse_amount_strict(text, currency=currency) == Money(Decimal(expected), currency)
+
+
+@pytest.mark.parametrize(
+    "text", ["12 50", "25 0001", "1234 567", "1 000,505", "1,000 000", "12.5 000", "12 500 1", "25 000,"]
+)
+def test_digits_grouped_badly_with_spaces_are_refused_rather_than_guessed(text: str) -> None:
+    message = refused(text).message
+    assert "every group after the first has three digits" in message
+    assert "like 25 000 or 12 500,50" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "char"),
+    [
+        ("10²", "superscript two"),
+        ("²⁵⁰⁰", "superscript two"),
+        ("5₀₀", "subscript zero"),
+        ("①", "circled digit one"),
+        ("⑽", "parenthesized number ten"),
+        ("½", "vulgar fraction one half"),
+        ("1½k", "vulgar fraction one half"),
+        ("٣٠٠", "arabic-indic digit three"),
+        ("३००", "devanagari digit three"),
+        ("𝟓00", "mathematical bold digit five"),
+        ("Ⅻ", "roman numeral twelve"),
+        ("500㎡", "square m squared"),
+        ("$1⁰⁰⁰", "superscript zero"),
+    ],
+)
+def test_a_digit_look_alike_is_refused_not_read_as_other_digits(text: str, char: str) -> None:
+    for reader in (parse_amount, parse_amount_strict):
+        with pytest.raises(InputError) as caught:
+            reader(text, currency="USD")
+        assert char in caught.value.message
+        assert "digits 0-9" in caught.value.message
+        assert caught.value.example == "/deal $12,500 Acme Corp"
+
+
+def _space_grouped(amount: Decimal, space: str, decimal_comma: bool) -> str:
+    whole, _, cents = f"{amount:.2f}".partition(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    text = space.join(groups)
+    if cents != "00":
+        text += ("," if decimal_comma and len(groups) > 1 else ".") + cents
+    return text
+
+
+@FAST
+@given(
+    st.decimals(min_value=Decimal("0.01"), max_value=MAX_AMOUNT, places=2, allow_nan=False),
+    st.sampled_from(GROUPING_SPACES),
+    st.booleans(),
+)
+def test_any_valid_amount_grouped_with_spaces_parses_to_itself(amount: Decimal, space: str, comma: bool) -> None:
+    text = _space_grouped(amount, space, comma)
+    assert parse_amount(text, currency="EUR") == Money(amount, "EUR")
+    assert parse_amount_strict(text, currency="EUR") == Money(amount, "EUR")
