@@ -235,7 +235,7 @@ def goal_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *
             caller,
             user_id=user_id,
             now=deps.clock(),
-            example=service.EXAMPLE,
+            example="",  # a form shows the message on the field, never an example
             may=partial(service.may_set, caller),
             field="member",
         )

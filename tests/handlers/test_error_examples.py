@@ -245,6 +245,34 @@ def an_unknown_metric_name_in_code(_: Pacer) -> None:
     metric("revnue")
 
 
+NOBODY = "U0NOSUCH01"  # an id Slack knows no one by
+GHOST, ELSEWHERE, ROBOT = "UGONE0001", "UELSE0001", "UBOT00001"
+NOBODY_MENTION = f"<@{NOBODY}>"
+
+
+def people_slack_refuses(pacer: Pacer) -> None:
+    """Slack knows a deactivated account, someone of another workspace and an app."""
+    pacer.slack.add_user(GHOST, name="gone", real_name="Gone Away", deleted=True)
+    pacer.slack.add_user(ELSEWHERE, name="else", real_name="Else Where", team_id="T9OTHER")
+    pacer.slack.add_user(ROBOT, name="robot", real_name="Robot", is_bot=True)
+
+
+def slack_cannot_say_who_anyone_is(pacer: Pacer) -> None:
+    """The people who act have used Pacer; the next users.info call fails (Slack's own error)."""
+    for person in (MANAGER, ADMIN, NED):
+        pacer.command(person, "/pacer", "help")
+    pacer.settle()
+    pacer.slack.fail("users.info", error="internal_error")
+
+
+def enterprise_is_premium_now(pacer: Pacer) -> None:
+    """Nothing to do: Enterprise is a premium line in this workspace's pacer.yml."""
+
+
+def core_is_retired_from_january(pacer: Pacer) -> None:
+    _says(pacer.command(ADMIN, "/pacer", "products remove Core"), "Core")
+
+
 # --- the table ----------------------------------------------------------------------------------------
 
 
@@ -317,6 +345,7 @@ CASES = [
     bad("activity-void-without-reason", REP, "/activity void A-1", "Add a reason", setup=activities_up_to_a7),
     bad("activity-unknown-kind", REP, "/activity lunch 2", "isn't an activity type"),
     bad("activity-count-zero", REP, "/activity call 0 Acme Corp", "whole number from 1 to 500"),
+    bad("activity-count-negative", REP, "/activity call -1 Acme Corp", "isn't a count"),
     bad("activity-void-unknown", REP, "/activity void A-99 logged twice", "no activity A-99"),
     bad("activity-void-someone-elses", REP2, "/activity void A-1 logged twice", "belongs to Dana", setup=an_activity),
     # /goal for one rep
@@ -430,6 +459,55 @@ CASES = [
     bad("products-add-without-name", ADMIN, "/pacer products add", "Add the product line name"),
     bad("products-premium-unknown", ADMIN, "/pacer products premium Widgets", "no product line “Widgets”"),
     bad("products-remove-unknown", ADMIN, "/pacer products remove Widgets", "no product line “Widgets”"),
+    bad("products-add-existing", ADMIN, "/pacer products add Enterprise", "is already a product line"),
+    bad("products-flag-it-has", ADMIN, "/pacer products premium Enterprise", "already a premium product line"),
+    bad(
+        "products-remove-retired",
+        ADMIN,
+        "/pacer products remove Core",
+        "already retired",
+        setup=core_is_retired_from_january,
+    ),
+    bad(
+        "products-flag-retired",
+        ADMIN,
+        "/pacer products premium Core",
+        "add it back first",
+        setup=core_is_retired_from_january,
+    ),
+    # mentioned people Slack refuses (issue 9: nothing is registered for them)
+    bad("profile-of-an-unknown-id", ADMIN, f"/pacer profile {NOBODY_MENTION} farmer", "Slack knows no one"),
+    bad("training-of-an-unknown-id", ADMIN, f"/pacer training {NOBODY_MENTION} Sales done", "Slack knows no one"),
+    bad(
+        "profile-of-a-deactivated-account",
+        ADMIN,
+        f"/pacer profile <@{GHOST}> farmer",
+        "deactivated",
+        setup=people_slack_refuses,
+    ),
+    bad(
+        "profile-of-someone-elsewhere",
+        ADMIN,
+        f"/pacer profile <@{ELSEWHERE}> farmer",
+        "another Slack workspace",
+        setup=people_slack_refuses,
+    ),
+    bad("profile-of-an-app", ADMIN, f"/pacer profile <@{ROBOT}> farmer", "is an app", setup=people_slack_refuses),
+    bad(
+        "goal-when-slack-cannot-say-who",
+        NED,
+        f"/goal <@{KIM}> revenue 120k",
+        "couldn't tell me who",
+        setup=slack_cannot_say_who_anyone_is,
+        runner=MANAGER,
+    ),
+    bad(
+        "team-goal-when-slack-cannot-say-who",
+        MANAGER,
+        "/goal team revenue 300k",
+        "couldn't tell me who",
+        setup=slack_cannot_say_who_anyone_is,
+    ),
     # errors no slash command reaches (each function says why)
     direct("goals-of-someone-pacer-never-met", goals_of_someone_pacer_never_met, "isn't a Pacer member", MANAGER),
     direct("goal-value-that-skipped-parsing", a_target_that_skipped_parsing, "must be more than 0", MANAGER),
