@@ -17,6 +17,7 @@ from datetime import date
 
 from scoring.errors import InputError
 from scoring.recognition import Counting, Rule
+from scoring.text import fold
 
 RULE_WORDS: dict[Rule, str] = {"signed": "when signed", "paid": "when payment is received"}
 
@@ -45,8 +46,9 @@ class RuleSet:
         return [line.name for line in self.product_lines]
 
     def line(self, name: str) -> ProductLine | None:
-        wanted = name.casefold()
-        return next((line for line in self.product_lines if line.name.casefold() == wanted), None)
+        """The line with this name, compared in `fold`'s form: case, spacing and invisible characters aside."""
+        wanted = fold(name)
+        return next((line for line in self.product_lines if fold(line.name) == wanted), None)
 
 
 @dataclass(frozen=True)
