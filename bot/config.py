@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from scoring.periods import Calendar
 from scoring.profiles import DEFAULT_PROFILES, Profile, profile_from_mapping
 from scoring.scorecard import ScorecardError
+from scoring.text import fold
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -186,9 +187,9 @@ class PacerConfig(_Strict):
     def _unique_names(self) -> PacerConfig:
         seen: set[str] = set()
         for line in self.product_lines:
-            if line.name.casefold() in seen:
+            if fold(line.name) in seen:
                 raise ValueError(f"product line {line.name!r} is listed twice")
-            seen.add(line.name.casefold())
+            seen.add(fold(line.name))
         members: dict[str, str] = {}
         for team in self.teams:
             for member in team.members:

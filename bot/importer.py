@@ -18,6 +18,7 @@ import csv
 import hashlib
 import io
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,9 +35,10 @@ from bot.store import audit, csat, customers, deals, members, training, workspac
 from bot.store.engine import Database
 from bot.store.tables import Workspace
 from scoring.customers import close_matches, name_key
-from scoring.errors import FieldErrors
+from scoring.errors import FieldErrors, InputError
 from scoring.records import Source
-from scoring.requests import DealRequest, deal_from_fields
+from scoring.requests import DealRequest, customer_name, deal_from_fields
+from scoring.text import invisible_problem
 
 _T = TypeVar("_T")
 
@@ -238,7 +240,7 @@ def _row(
         return _csat_row(line, values, today=today, seen=seen)
     errors: dict[str, str] = {}
     member = _collect(errors, lambda: _user_id(values["member"], column="member"))
-    course = _collect(errors, lambda: _text(values["course"], column="course"))
+    course = _collect(errors, lambda: _course(values["course"]))
     completed_on = _collect(errors, lambda: _date(values["completed_on"], column="completed_on", today=today))
     if errors or member is None or course is None or completed_on is None:
         raise FieldErrors(errors)
@@ -309,7 +311,7 @@ def _collect(errors: dict[str, str], check: Callable[[], _T]) -> _T | None:
 
 def _csat_row(line: int, values: dict[str, str], *, today: date, seen: Counter[str]) -> CsatRow:
     errors: dict[str, str] = {}
-    customer = _collect(errors, lambda: _text(values["customer"], column="customer"))
+    customer = _collect(errors, lambda: _customer(values["customer"]))
     score = _collect(errors, lambda: _score(values["score"]))
     surveyed_on = _collect(errors, lambda: _date(values["surveyed_on"], column="surveyed_on", today=today))
     owner_raw = values.get("owner", "")
@@ -357,16 +359,26 @@ def _score(raw: str) -> int:
     return int(raw)
 
 
-def _text(raw: str, *, column: str) -> str:
-    text = " ".join(raw.split())
+def _customer(raw: str) -> str:
+    """The customer a CSAT row names: the rules `/pacer csat` and logging a deal use."""
+    try:
+        return customer_name(raw, example="")
+    except InputError as error:
+        raise _Invalid("customer", error.message) from None
+
+
+def _course(raw: str) -> str:
+    """A course name, as `/pacer training` takes it: no markup, no invisible character."""
+    text = " ".join(unicodedata.normalize("NFKC", raw).split())
     if not text:
-        raise _Invalid(column, "required")
+        raise _Invalid("course", "required")
     if len(text) > TEXT_MAX:
-        raise _Invalid(column, f"at most {TEXT_MAX} characters; this has {len(text)}")
-    if "<" in text or ">" in text or any(ord(ch) < 32 for ch in text):
-        raise _Invalid(column, "can't contain angle brackets or control characters")
-    if column == "customer" and not name_key(text):
-        raise _Invalid(column, "needs at least one letter or number")
+        raise _Invalid("course", f"at most {TEXT_MAX} characters; this has {len(text)}")
+    if "<" in text or ">" in text or any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise _Invalid("course", "can't contain angle brackets or control characters")
+    problem = invisible_problem(text, what="course name")
+    if problem:
+        raise _Invalid("course", problem)
     return text
 
 

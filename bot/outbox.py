@@ -36,6 +36,7 @@ from bot.clock import Clock
 from bot.store import outbox
 from bot.store.engine import Database
 from bot.store.outbox import CLAIM_FOR, DEFAULT_PER_MINUTE, Claim
+from scoring.text import escape
 
 if TYPE_CHECKING:  # bot.jobs registers this module's job: import it only when needed
     from bot.jobs.base import JobContext, JobResult
@@ -283,8 +284,13 @@ class OutboxSender:
 
     def _post(self, claim: Claim) -> _Outcome:
         metadata = {"event_type": EVENT_TYPE, "event_payload": {"key": claim.key, "kind": claim.kind}}
+        payload = {**claim.payload, "metadata": metadata}
+        if isinstance(payload.get("text"), str):
+            # A payload's `text` is plain text that may quote users (a customer, a team): escaped here,
+            # the one door every queued message leaves by, as the builders escape the blocks.
+            payload["text"] = escape(payload["text"])
         try:
-            response = self.client.chat_postMessage(channel=claim.channel, **{**claim.payload, "metadata": metadata})
+            response = self.client.chat_postMessage(channel=claim.channel, **payload)
         except SlackApiError as exc:
             return self._slack_error(claim, exc)
         except URLError as exc:

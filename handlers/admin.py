@@ -40,13 +40,13 @@ from handlers.replies import Reply, answer_command
 from handlers.text import clean, plain, show
 from scoring.errors import InputError
 from scoring.people import Role
+from scoring.requests import customer_name
 
 ROLES: tuple[str, ...] = get_args(Role)
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TEAM_MAX = 80
 COURSE_MAX = 120
-CUSTOMER_MAX = 120
 EARLIEST = date(2000, 1, 1)
 
 EXAMPLES = {
@@ -214,7 +214,7 @@ def _csat(rest: str, *, today: date) -> tuple[str, int, date | None]:
             f"“{show(raw_score)}” isn't a CSAT score: end with a whole number from 1 to 5 (then the date, if any).",
             example=example,
         )
-    customer = plain(" ".join(words), what="customer name", limit=CUSTOMER_MAX, example=example)
+    customer = customer_name(" ".join(words), example=example)
     return customer, int(raw_score), on
 
 

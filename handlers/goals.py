@@ -136,7 +136,7 @@ def _set(
         )
     return Reply(
         blocks=blocks.goal_set(change, currency=config.currency),
-        text=blocks.goal_set_text(change, currency=config.currency),
+        text=blocks.goal_set_text(change, currency=config.currency, fallback=True),
     )
 
 

@@ -22,6 +22,7 @@ from handlers.blocks import leaderboard as blocks
 from handlers.blocks.common import section
 from handlers.replies import Reply, answer_command
 from scoring.periods import parse_period
+from scoring.text import drop_invisible
 
 PERIOD_START = re.compile(r"^(\d|this|last|next|q\d|fy)", re.IGNORECASE)
 
@@ -44,7 +45,7 @@ def split_team(text: str, teams: list[Team]) -> tuple[str, str | None]:
 
 def parse(text: str, config: PacerConfig) -> tuple[str, str | None, str | None]:
     """(metric or "score", period text, team name) from the command text; a typed error for an unknown metric."""
-    cleaned = " ".join(unicodedata.normalize("NFKC", text or "").split())
+    cleaned = " ".join(unicodedata.normalize("NFKC", drop_invisible(text or "")).split())
     rest, team = split_team(cleaned, config.teams)
     if not rest:
         return service.SCORE, None, team

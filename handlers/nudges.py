@@ -18,9 +18,8 @@ from bot.deps import Deps
 from bot.directory import Caller
 from bot.services import nudges as service
 from handlers import ids
-from handlers.blocks.common import as_dicts, error_blocks, error_text
 from handlers.blocks.nudges import EXAMPLE_TIME, setting_blocks, snoozed_blocks
-from handlers.replies import Reply, run
+from handlers.replies import Reply, ephemeral, error_reply, run
 from handlers.text import show
 from scoring.errors import InputError, PacerError
 from scoring.schedule import parse_local_time
@@ -82,7 +81,5 @@ def snooze_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: De
     try:
         reply = run(deps, body["team"]["id"], body["user"]["id"], work)
     except PacerError as error:
-        reply = Reply(blocks=error_blocks(error), text=error_text(error))
-    deps.after_ack(
-        respond, text=reply.text, blocks=as_dicts(reply.blocks), response_type="ephemeral", replace_original=False
-    )
+        reply = error_reply(error)
+    deps.after_ack(respond, **ephemeral(reply), replace_original=False)

@@ -37,6 +37,7 @@ from scoring.requests import (
     parse_reason,
     show,
 )
+from scoring.text import unlink
 
 DEAL_OPTIONS = ("product", "stage", "date", "note")
 ACTIVITY_OPTIONS = ("date", "note")
@@ -145,7 +146,6 @@ def parse_activity_command(text: str, *, today: date) -> ActivityCommand:
 
 
 _EXAMPLE_AMOUNT = Decimal(12500)
-_SLACK_LINK = re.compile(r"<((?:https?|mailto|tel):[^<>|\s]*)(?:\|([^<>]*))?>")
 _TOKEN = re.compile(r"\S+")
 _OPTION = re.compile(r"([A-Za-z]+):(.*)", re.DOTALL)
 _ID = re.compile(r"(?:([A-Za-z])-?|#)?([0-9]{1,9})")
@@ -155,13 +155,13 @@ _ID = re.compile(r"(?:([A-Za-z])-?|#)?([0-9]{1,9})")
 
 
 def _command_text(text: str) -> str:
-    """Whole-command rules: Slack link markup becomes its label, then the shared text rules.
+    """Whole-command rules: Slack's own link markup becomes its label while its entities are still
+    escaped (a label may hold `&gt;`), then the shared text rules (which unlink typed markup too).
 
     Digit look-alikes are kept as typed, so the amount and the count can refuse them; the customer,
     options and note are normalised again by their own field rules.
     """
-    unlinked = _SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
-    return clean_text(unlinked, what="Your command", field=None, multiline=True, keep_lookalikes=True)
+    return clean_text(unlink(text), what="Your command", field=None, multiline=True, keep_lookalikes=True)
 
 
 def _usable_in_example(product: str) -> bool:

@@ -1,4 +1,9 @@
-"""How a listener answers: one place that turns results and typed errors into Slack replies."""
+"""How a listener answers: one place that turns results and typed errors into Slack replies.
+
+A `Reply`'s `text` and a typed error's message are plain text that may quote the user as typed;
+`ephemeral` escapes the text exactly once on its way out, as the Block Kit builders escape the
+blocks, so a fallback can't carry `<!channel>`, a mention or a link any more than the blocks can.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from sqlmodel import Session
 from bot.deps import Deps
 from bot.directory import Caller
 from handlers import home
-from handlers.blocks.common import as_dicts, error_blocks, error_text
+from handlers.blocks.common import as_dicts, error_blocks, error_text, escape
 from scoring.errors import PacerError
 
 logger = logging.getLogger(__name__)
@@ -23,7 +28,10 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Reply:
-    """What a listener says back: blocks with a plain-text fallback, or a modal to open."""
+    """What a listener says back: blocks with a plain-text fallback, or a modal to open.
+
+    `text` is plain text with user text as typed (`ephemeral` escapes it); `blocks` come from the
+    builders, which escape as they build."""
 
     blocks: list[Block] = field(default_factory=list)
     text: str = ""
@@ -65,18 +73,27 @@ def transactional(deps: Deps, work: Callable[[Session, Caller], Reply]) -> Calla
     return in_transaction
 
 
+def error_reply(error: PacerError) -> Reply:
+    return Reply(blocks=error_blocks(error), text=error_text(error))
+
+
+def ephemeral(reply: Reply) -> dict[str, Any]:
+    """The body of an ephemeral answer, for `ack` or `respond`: the one place a fallback is escaped."""
+    return {"response_type": "ephemeral", "text": escape(reply.text), "blocks": as_dicts(reply.blocks)}
+
+
 def answer_command(ack: Ack, command: dict[str, Any], deps: Deps, work: Callable[[Caller], Reply]) -> None:
     """Slash command: the ack carries the ephemeral answer; a modal opens after the ack."""
     try:
         reply = run(deps, command["team_id"], command["user_id"], work)
     except PacerError as error:
-        ack(response_type="ephemeral", text=error_text(error), blocks=as_dicts(error_blocks(error)))
+        ack(**ephemeral(error_reply(error)))
         return
     if reply.open_view is not None:
         ack()
         deps.after_ack(deps.client.views_open, trigger_id=command["trigger_id"], view=reply.open_view)
         return
-    ack(response_type="ephemeral", text=reply.text, blocks=as_dicts(reply.blocks))
+    ack(**ephemeral(reply))
 
 
 def answer_action(
@@ -94,12 +111,10 @@ def answer_action(
         reply = run(deps, body["team"]["id"], body["user"]["id"], work)
         replace = True
     except PacerError as error:
-        reply, replace = Reply(blocks=error_blocks(error), text=error_text(error)), False
+        reply, replace = error_reply(error), False
     container = body.get("container") or {}
     if container.get("type") == "view" and body.get("view"):
         view = View(type="modal", title=view_title, close="Done", blocks=reply.blocks)
         deps.after_ack(deps.client.views_update, view_id=body["view"]["id"], view=view)
     else:
-        deps.after_ack(
-            respond, text=reply.text, blocks=as_dicts(reply.blocks), response_type="ephemeral", replace_original=replace
-        )
+        deps.after_ack(respond, **ephemeral(reply), replace_original=replace)

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from scoring.errors import InputError
+from scoring.text import invisible_problem
 
 ENTITIES = re.compile(r"&(amp|lt|gt);")
 BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -32,9 +33,14 @@ def show(text: str) -> str:
 
 
 def plain(value: str, *, what: str, limit: int, example: str) -> str:
+    """A name that must be told apart from others (a product line, a team, a course): no markup,
+    and no invisible character that would let it pass for another."""
     text = unescape(value).strip()
     if not text:
         raise InputError(f"Add the {what}.", example=example)
+    problem = invisible_problem(text, what=what)
+    if problem:
+        raise InputError(problem, example=example)
     if re.search(r"<[!@#]", text) or "<" in text or ">" in text:
         raise InputError(f"The {what} can't contain mentions, links or angle brackets.", example=example)
     if len(text) > limit:

@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
+from scoring.text import drop_invisible, is_invisible
+
 MATCH_CUTOFF = 0.8
 """Minimum difflib similarity ratio between two keys for them to count as a near match."""
 
@@ -21,18 +23,22 @@ _DROPPED_CATEGORIES = ("P", "S", "Z", "C")
 def _key_once(text: str) -> str:
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     return "".join(
-        ch for ch in folded if not ch.isspace() and not unicodedata.category(ch).startswith(_DROPPED_CATEGORIES)
+        ch
+        for ch in folded
+        if not ch.isspace() and not unicodedata.category(ch).startswith(_DROPPED_CATEGORIES) and not is_invisible(ch)
     )
 
 
 def name_key(name: str) -> str:
     """The comparison key for a customer name: NFKC, casefolded, letters, digits and marks only.
 
-    Punctuation (P*), symbols (S*), separators (Z*), whitespace and invisible control/format
-    characters (C*) are dropped; CJK and other letters are kept. The result may be empty,
-    which callers must refuse. `name_key(name_key(x)) == name_key(x)`.
+    Punctuation (P*), symbols (S*), separators (Z*), whitespace, control and format characters
+    (C*) and every other invisible character (variation selectors, Hangul fillers: see
+    `scoring.text`) are dropped; CJK and other letters are kept. The result may be empty, which
+    callers must refuse. `name_key(name_key(x)) == name_key(x)`, and inserting an invisible
+    character anywhere never changes the key (invisible characters go before anything else).
     """
-    key = _key_once(name)
+    key = _key_once(drop_invisible(name))
     # Dropping characters can let NFKC compose what remains (e.g. "e-\u0301" -> "é"), so repeat
     # until nothing changes; in practice this takes one extra pass at most.
     for _ in range(4):

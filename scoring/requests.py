@@ -10,11 +10,14 @@ Pure: text in, frozen pydantic models out. No Slack calls, no database and no cl
 always passed in.
 
 Every free-text value goes through the same rules first: Slack's `&amp;` `&lt;` `&gt;` are
-unescaped (unless the caller already did), the text is NFKC-normalised (full-width `１２３` is
-`123`) and stripped, and control characters and bidi overrides are refused. Customer names, notes
-and void reasons also refuse Slack mention syntax (`<!channel>`, `<@U…>`, `<#C…>`). Amounts and
-counts keep characters that only look like digits (`²`, `½`, `٣`) out of NFKC, so they are refused
-rather than read as other digits (`10²` is not 102).
+unescaped (unless the caller already did), invisible characters that carry no meaning are dropped
+(`Ac\u200bme` is `Acme`; an emoji's joiner stays: see `scoring/text.py`), the text is
+NFKC-normalised (full-width `１２３` is `123`), Slack link markup of any scheme becomes its label
+(`<https://acme.example|Acme>` is `Acme`, typed into a modal or pasted into a command alike) and
+the text is stripped; control characters and bidi overrides are refused. Customer names, notes and
+void reasons also refuse Slack mention syntax (`<!channel>`, `<@U…>`, `<#C…>`). Amounts and counts
+keep characters that only look like digits (`²`, `½`, `٣`) out of NFKC, so they are refused rather
+than read as other digits (`10²` is not 102).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from scoring.customers import name_key
 from scoring.errors import FieldErrors, InputError
 from scoring.money import Money, parse_amount
 from scoring.numerals import describe, first_lookalike, normalize
+from scoring.text import fold, strip_invisible, unlink
 
 CUSTOMER_MAX = 120
 NOTE_MAX = 1000
@@ -180,21 +184,24 @@ def clean_text(
     unescape: bool = True,
     keep_lookalikes: bool = False,
 ) -> str:
-    """Unescape Slack's three HTML entities, NFKC-normalise, strip; refuse control and bidi characters.
+    """Unescape Slack's three HTML entities, drop meaningless invisible characters, NFKC-normalise,
+    turn link markup into its label, strip; refuse control and bidi characters.
 
     With `keep_lookalikes`, characters that only look like digits are kept as typed (for a number
     reader to refuse) instead of being normalised into other digits.
     """
     text = _HTML_ESCAPE.sub(lambda m: _HTML_CHARS[m.group(1)], raw) if unescape else raw
-    text = normalize(text) if keep_lookalikes else unicodedata.normalize("NFKC", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     for ch in text:
-        if ch in _BIDI:
+        if ch in _BIDI:  # refused, not dropped: checked before the other invisible characters go
             raise Problem(
                 f"{what} contains an invisible text-direction character (U+{ord(ch):04X}), "
                 "which can disguise text. Please retype it without that character.",
                 field=field,
             )
+    visible = strip_invisible(text)
+    text = unlink(normalize(visible) if keep_lookalikes else unicodedata.normalize("NFKC", visible))
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    for ch in text:
         if unicodedata.category(ch) == "Cc" and not (multiline and ch in "\n\t"):
             if ch == "\n":
                 raise Problem(f"{what} must be on one line.", field=field)
@@ -228,6 +235,15 @@ def _customer(raw: str, *, unescape: bool) -> str:
     if not name_key(text):
         raise Problem("The customer name needs at least one letter or number.", field="customer")
     return text
+
+
+def customer_name(raw: str, *, example: str) -> str:
+    """A customer's name typed to find a customer (`/pacer csat`, a CSAT import row): the rules of
+    logging a deal, so every entry point means the same customer. Raises `InputError`."""
+    try:
+        return _customer(raw, unescape=True)
+    except Problem as problem:
+        raise InputError(problem.message, example=example, field="customer") from None
 
 
 def _note(raw: str | None, *, unescape: bool) -> str | None:
@@ -295,9 +311,9 @@ def _product(raw: str | None, product_lines: Sequence[str], *, unescape: bool) -
         return None
     if not product_lines:
         raise Problem("No product lines are configured yet, so leave the product out.", field="product")
-    wanted = text.casefold()
+    wanted = fold(text)
     for line in product_lines:
-        if " ".join(unicodedata.normalize("NFKC", line).split()).casefold() == wanted:
+        if fold(line) == wanted:
             return line
     choices = ", ".join(product_lines)
     raise Problem(f"“{show(text)}” isn't one of your product lines. Choose one of: {choices}.", field="product")

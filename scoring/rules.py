@@ -10,7 +10,6 @@ score is never computed under rules announced after it started without someone d
 
 from __future__ import annotations
 
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -18,6 +17,7 @@ from datetime import date, timedelta
 
 from scoring.errors import InputError, NotFound
 from scoring.recognition import Counting, Rule
+from scoring.text import fold
 
 RULE_WORDS: dict[Rule, str] = {"signed": "when signed", "paid": "when payment is received"}
 
@@ -46,13 +46,9 @@ class RuleSet:
         return [line.name for line in self.product_lines]
 
     def line(self, name: str) -> ProductLine | None:
-        wanted = name_key(name)
-        return next((line for line in self.product_lines if name_key(line.name) == wanted), None)
-
-
-def name_key(name: str) -> str:
-    """How product line names compare: NFKC, case-folded, runs of spaces as one (`ＯＲＢＩＴ ` is `Orbit`)."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+        """The line with this name, compared in `fold`'s form: case, spacing and invisible characters aside."""
+        wanted = fold(name)
+        return next((line for line in self.product_lines if fold(line.name) == wanted), None)
 
 
 def flag_word(premium: bool) -> str:

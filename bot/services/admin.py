@@ -22,6 +22,7 @@ from scoring.customers import close_matches
 from scoring.errors import InputError, NotAllowed, NotFound
 from scoring.people import Person
 from scoring.records import Source
+from scoring.text import fold
 
 SOURCE = Source.ADMIN
 
@@ -221,9 +222,10 @@ class TrainingRecorded:
 
 
 def required_spelling(config: PacerConfig, course: str) -> str:
-    """The configured spelling of a required course (matched ignoring case and spacing), else as typed."""
-    wanted = " ".join(course.split()).casefold()
-    return next((c for c in config.training.required if " ".join(c.split()).casefold() == wanted), course)
+    """The configured spelling of a required course (matched ignoring case, spacing and invisible
+    characters), else as typed."""
+    wanted = fold(course)
+    return next((c for c in config.training.required if fold(c) == wanted), course)
 
 
 def record_training(

@@ -29,6 +29,7 @@ from scoring.people import Person
 from scoring.periods import Period, parse_period, period_of, previous
 from scoring.profiles import Profile
 from scoring.scorecard import check_target
+from scoring.text import fold
 
 EXAMPLE = "/goal @dana revenue 120k"
 TEAM_EXAMPLE = "/goal team revenue 300k"
@@ -337,7 +338,7 @@ def list_goals(session: Session, caller: Caller, member: Member, *, period: Peri
 def team_for(config: PacerConfig, caller: Caller, name: str | None) -> Team:
     """The team whose goal the caller cascades: theirs, or (admins) the one named."""
     if name is not None:
-        team = next((t for t in config.teams if t.name.casefold() == name.casefold()), None)
+        team = next((t for t in config.teams if fold(t.name) == fold(name)), None)
         if team is None:
             raise NotFound(f"There is no team “{name}”.", example=TEAM_EXAMPLE)
         if caller.person.role != "admin" and team.manager != caller.user_id:

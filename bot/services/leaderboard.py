@@ -26,6 +26,7 @@ from scoring.periods import Cadence, Period, period_of
 from scoring.profiles import Profile
 from scoring.recognition import Rule
 from scoring.scorecard import Score, score
+from scoring.text import fold
 
 SCORE = "score"
 EXAMPLE = "/leaderboard revenue last-month"
@@ -104,7 +105,7 @@ def team_for(config: PacerConfig, caller: Caller, name: str | None) -> Team | No
     user_id = caller.user_id
     own = [team for team in config.teams if user_id in team.members or team.manager == user_id]
     if name is not None:
-        named = next((team for team in config.teams if team.name.casefold() == name.casefold()), None)
+        named = next((team for team in config.teams if fold(team.name) == fold(name)), None)
         if named is None:
             raise NotFound(f"There is no team “{name[:40]}”.", example=EXAMPLE)
         if named not in own and caller.person.role != "admin":

@@ -15,11 +15,7 @@ from slack_sdk.models.blocks import (
 )
 
 from scoring.errors import PacerError
-
-
-def escape(text: str) -> str:
-    """Make user text inert in mrkdwn: no `<!channel>`, mentions or links can be smuggled through."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+from scoring.text import escape as escape  # the one escaping every Slack-bound string with user text uses
 
 
 def mention(user_id: str) -> str:
@@ -46,6 +42,7 @@ def error_blocks(error: PacerError) -> list[Block]:
 
 
 def error_text(error: PacerError) -> str:
+    """The plain-text fallback of an error (escaped where it is sent: `handlers.replies.ephemeral`)."""
     return error.message + (f" Example: {error.example}" if error.example else "")
 
 

@@ -53,8 +53,9 @@ def _was(change: GoalChange, currency: str) -> str:
     return "no target before"
 
 
-def goal_set_text(change: GoalChange, *, currency: str) -> str:
-    who, label = escape(change.person.name), METRICS[change.metric].label
+def goal_set_text(change: GoalChange, *, currency: str, fallback: bool = False) -> str:
+    """The sentence in mrkdwn; as a message's plain-text `fallback` (escaped where it is sent) when asked."""
+    who, label = change.person.name if fallback else escape(change.person.name), METRICS[change.metric].label
     value = _value(change.metric, change.value, currency)
     if not change.changed:
         return f"{who}'s {label} target for {change.period.label} is already *{value}*: nothing changed."

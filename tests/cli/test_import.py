@@ -242,3 +242,29 @@ def test_a_product_line_published_with_pacer_products_can_be_imported_even_once_
     )
     refused = run("import", "deals", bad, "--team-id", "T1")
     assert refused.exit_code == 1 and "Cloud" in refused.output
+
+
+def test_an_import_reads_names_by_the_same_text_rules_as_the_commands(run, db, tmp_path):
+    deals_csv = write(
+        tmp_path,
+        "deals.csv",
+        "owner,customer,amount,signed_on,note\n"
+        "UREP0001,Ac\u200bme,100,2026-11-02,see <ftp://files.example|the deck>\n"
+        "UREP0001,<https://globex.example|Globex>,200,2026-11-03,\n",
+    )
+    assert run("import", "deals", deals_csv, "--team-id", "T1").exit_code == 0
+    assert [c.name for c in reads.customers(db)] == ["Acme", "Globex"]
+    assert reads.deals(db)[0].note == "see the deck"
+
+    csat_csv = write(tmp_path, "csat.csv", "customer,score,surveyed_on\nA\u2060cme\u3164,5,2026-11-21\n")
+    assert run("import", "csat", csat_csv, "--team-id", "T1").exit_code == 0
+    assert len(csat_rows(db)) == 1
+
+
+def test_a_course_with_an_invisible_character_is_refused_like_the_command_refuses_it(run, db, tmp_path):
+    path = write(tmp_path, "training.csv", "member,course,completed_on\nUREP0001,Premium\u200bSelling,2026-11-01\n")
+    result = run("import", "training", path, "--team-id", "T1")
+
+    assert result.exit_code == 1
+    assert "training.csv:2: course: The course name contains an invisible character (U+200B" in result.stderr
+    assert training_rows(db) == []

@@ -459,6 +459,7 @@ CASES = [
     bad("products-add-without-name", ADMIN, "/pacer products add", "Add the product line name"),
     bad("products-premium-unknown", ADMIN, "/pacer products premium Widgets", "no product line “Widgets”"),
     bad("products-remove-unknown", ADMIN, "/pacer products remove Widgets", "no product line “Widgets”"),
+    bad("products-add-invisible", ADMIN, "/pacer products add Or\u200bbit", "invisible character"),
     bad("products-add-existing", ADMIN, "/pacer products add Enterprise", "is already a product line"),
     bad("products-flag-it-has", ADMIN, "/pacer products premium Enterprise", "already a premium product line"),
     bad(

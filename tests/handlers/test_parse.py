@@ -147,6 +147,28 @@ def test_a_slack_link_becomes_its_label() -> None:
     assert deal("12500 <https://acme.com>").customer == "https://acme.com"
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "<ftp://files.example|Acme>",
+        "<slack://open?team=T1|Acme>",
+        "<javascript:alert(1)|Acme>",
+        "<www.acme.example|Acme>",
+        "&lt;https://acme.example|Acme&gt;",  # typed, not pasted: the same as the modal
+    ],
+)
+def test_link_markup_of_any_scheme_becomes_its_label_in_a_command(link: str) -> None:
+    request = deal(f"12500 {link} note:see {link}")
+    assert (request.customer, request.note) == ("Acme", "see Acme")
+    assert activity(f"call 2 {link}").customer == "Acme"
+
+
+def test_invisible_characters_in_a_command_are_dropped_but_an_emojis_joiner_stays() -> None:
+    request = deal("1\u200b00 Ac\u200bme\u2060 Corp note:pairing 👩\u200d💻\u00ad")
+    assert (request.amount, request.customer, request.note) == (usd("100"), "Acme Corp", "pairing 👩\u200d💻")
+    assert deal("100 Acme product:Enter\u200bprise").product == "Enterprise"
+
+
 def test_sql_looking_customer_names_are_kept_verbatim() -> None:
     assert deal("12500 Robert'); DROP TABLE deals;--").customer == "Robert'); DROP TABLE deals;--"
 

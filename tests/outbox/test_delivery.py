@@ -313,3 +313,23 @@ def test_a_429_seen_by_one_sender_holds_back_every_sender_of_that_workspace(fake
 
     assert second.run_until_idle().sent == 4
     assert posted_keys(fake) == dict.fromkeys(t1, 1)
+
+
+def test_a_queued_messages_fallback_text_is_escaped_on_its_way_to_slack(db, fake, workspaces, sender, clock):
+    payload = {"text": "<!channel> Acme & Co <@U123> won", "blocks": [{"type": "divider"}]}
+    with db.transaction() as session:
+        outbox.enqueue(
+            session,
+            workspace_id=workspaces["T1"],
+            key="win:1",
+            kind="win",
+            channel=rep("T1", 0),
+            payload=payload,
+            now=clock(),
+        )
+
+    assert sender().run_until_idle().sent == 1
+
+    [post] = fake.calls("chat.postMessage")
+    assert post.args["text"] == "&lt;!channel&gt; Acme &amp; Co &lt;@U123&gt; won"
+    assert rows(db)["win:1"].payload == payload  # stored as plain text, escaped once when sent

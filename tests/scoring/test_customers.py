@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.customers import MATCH_CUTOFF, close_matches, name_key
+from scoring.text import is_invisible
 
 FAST = settings(max_examples=300, deadline=None, database=None)
 QUICK = settings(max_examples=150, deadline=None, database=None)
@@ -40,6 +41,23 @@ def test_a_name_of_only_punctuation_symbols_and_spaces_has_an_empty_key() -> Non
 
 def test_invisible_format_characters_do_not_split_a_key() -> None:
     assert name_key("Ac\u200bme\u00adCorp") == "acmecorp"
+
+
+INVISIBLE = [ch for ch in map(chr, [*range(0x20000), *range(0xE0000, 0xE1000)]) if is_invisible(ch)]
+
+
+@pytest.mark.parametrize("filler", ["\u3164", "\u115f", "\u1160", "\uffa0", "\ufe0f", "\U000e0100", "\U000e0041"])
+def test_fillers_variation_selectors_and_tags_do_not_split_a_key(filler: str) -> None:
+    assert name_key(f"Ac{filler}me Corp{filler}") == "acmecorp"
+
+
+@FAST
+@given(st.text(max_size=30), st.sampled_from(INVISIBLE), st.data())
+def test_inserting_an_invisible_character_anywhere_never_changes_a_key(
+    name: str, invisible: str, data: st.DataObject
+) -> None:
+    at = data.draw(st.integers(min_value=0, max_value=len(name)), label="at")
+    assert name_key(name[:at] + invisible + name[at:]) == name_key(name)
 
 
 def test_sql_looking_names_get_an_ordinary_key() -> None:

@@ -17,10 +17,10 @@ from scoring.rules import (
     RuleSet,
     book_of,
     differences,
-    name_key,
     next_month_start,
     same_rules,
 )
+from scoring.text import fold
 
 CORE = ProductLine("Core")
 ENTERPRISE = ProductLine("Enterprise", premium=True)
@@ -155,7 +155,7 @@ def test_a_line_a_scheduled_change_retires_can_be_neither_flagged_nor_removed_ag
 
 
 def test_product_line_names_compare_by_their_normalised_form():
-    assert name_key("  Cloud   Suite ") == name_key("cloud suite") == name_key("ＣＬＯＵＤ ＳＵＩＴＥ")
+    assert fold("  Cloud   Suite ") == fold("cloud suite") == fold("ＣＬＯＵＤ ＳＵＩＴＥ")
     assert BASE.line("ｅｎｔｅｒｐｒｉｓｅ") == ENTERPRISE
 
 
