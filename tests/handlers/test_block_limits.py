@@ -294,3 +294,16 @@ def test_a_rep_cannot_page_through_another_teams_board(pacer, config):
     assert pacer.click(REP, ids.LEADERBOARD_MORE, value).status == 200
     [post] = pacer.slack.wait_for("response_url")
     assert "isn't yours" in json.dumps(post.args)
+
+
+@pytest.mark.usefixtures("crowd")
+def test_a_weighted_team_goal_refused_for_59_reps_names_a_few_and_counts_the_rest(pacer, db, config):
+    sixty = CROWD[:60]
+    pacer.deps.config = config.model_copy(update={"teams": [Team(name=TEAM, manager=MANAGER, members=sixty)]})
+    assert pacer.deal(CROWD[0], "50k Acme Corp date:2026-10-05").status == 200
+
+    response = pacer.command(MANAGER, "/goal", "team revenue 600k weighted")
+
+    within_limits(response.json())
+    assert "target of 0" in response.text and "and 54 more" in response.text
+    assert reads.audit(db, "goal.set") == []
