@@ -7,11 +7,14 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
 from bot.deps import Deps
+from handlers.envelope import bad_request, problem_with
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +38,41 @@ def create_app(*, signing_secret: str, deps: Deps, token_verification: bool = Tr
     return app
 
 
+class _SlackRequestHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter, answering 400 to a signed body in a shape Slack never sends.
+
+    Bolt reads the body (a form's `payload` as JSON) and every listener argument (`action`, `event`,
+    `view`…) from it before any middleware or error handler of ours can run, so a body it cannot
+    read — or one that would make a listener fail half-way (handlers/envelope.py) — is refused here.
+    Its signature is checked first, so an unsigned request is still a 401.
+    """
+
+    def __init__(self, app: App, *, path: str, signing_secret: str | None) -> None:
+        super().__init__(app, path=path)
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        raw, headers = b"", request.get_headers()
+        try:
+            raw = request.environ["wsgi.input"].read(int(request.environ.get("CONTENT_LENGTH") or 0))
+            bolt_request = BoltRequest(body=raw.decode("utf-8"), query=request.query_string, headers=headers)
+            problem = problem_with(bolt_request.body)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+            problem = "the body is not readable as Slack's JSON or form encoding"
+        if problem is None:
+            return self.app.dispatch(bolt_request)
+        single = {name: value if isinstance(value, str) else ",".join(value) for name, value in headers.items()}
+        if self.verifier is not None and not self.verifier.is_valid_request(raw, single):
+            return BoltResponse(status=401, body={"error": "invalid request"})
+        logger.warning("malformed request refused: %s", problem)
+        return bad_request(problem)
+
+
 class WsgiApp:
     """`/slack/events` → Bolt; `/healthz` → a database ping; anything else → 404."""
 
-    def __init__(self, app: App, deps: Deps) -> None:
-        self.slack = SlackRequestHandler(app, path="/slack/events")
+    def __init__(self, app: App, deps: Deps, *, signing_secret: str | None = None) -> None:
+        self.slack = _SlackRequestHandler(app, path="/slack/events", signing_secret=signing_secret)
         self.deps = deps
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:

@@ -150,7 +150,8 @@ class PacerServer(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> WsgiApp:
         app, self.deps = build(self.settings, self.config)
-        return WsgiApp(app, self.deps)
+        secret = self.settings.slack_signing_secret
+        return WsgiApp(app, self.deps, signing_secret=secret.get_secret_value() if secret else None)
 
     def _worker_exit(self, _server: Any, _worker: Any) -> None:
         """Finish post-ack work and stop the outbox sender before the worker goes."""

@@ -13,6 +13,7 @@ from bot.directory import Caller
 from bot.services import activities as service
 from handlers import ids
 from handlers.blocks import activities as blocks
+from handlers.envelope import button_number
 from handlers.parse import (
     ActivityHelp,
     ListActivities,
@@ -104,11 +105,13 @@ def activity_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any
 
 
 def undo_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps) -> None:
+    number = button_number(body)  # the activity number Pacer put on the button; anything else is answered 400
+
     def work(session: Session, caller: Caller) -> Reply:
         record, changed = service.void_activity(
             session,
             caller,
-            number=int(body["actions"][0]["value"]),
+            number=number,
             reason=UNDO_REASON,
             source=Source.SLACK_COMMAND,
             now=deps.clock(),

@@ -19,7 +19,7 @@ from datetime import date
 from functools import partial
 from typing import Any, get_args
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 
 from bot.deps import Deps
 from bot.directory import Caller
@@ -31,12 +31,14 @@ from handlers.blocks.admin import (
     csat_blocks,
     help_blocks,
     help_text,
+    member_blocks,
     member_changed_blocks,
     member_changed_text,
     settings_blocks,
     training_blocks,
 )
-from handlers.replies import Reply, answer_command
+from handlers.envelope import button_number
+from handlers.replies import Reply, answer_action, answer_command
 from handlers.text import clean, plain, show
 from scoring.errors import InputError
 from scoring.people import Role
@@ -72,6 +74,7 @@ FIELDS = {"profile": "profile", "manager": "manager_user_id", "team": "team", "r
 
 def register(app: App, deps: Deps) -> None:
     app.command(ids.PACER)(partial(command, deps=deps))
+    app.action(ids.SETTINGS_MORE)(partial(settings_more_clicked, deps=deps))
 
 
 def command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
@@ -140,6 +143,18 @@ def command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
         )
 
     answer_command(ack, command, deps, work)
+
+
+def settings_more_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps) -> None:
+    """Show more on `/pacer settings`: the next members, as a new message (admins only, checked again)."""
+    start = button_number(body)  # the first member not shown yet; anything else is answered 400
+
+    def work(caller: Caller) -> Reply:
+        rows = service.member_settings(deps.db, caller, config=deps.config)
+        shown = min(start, len(rows))
+        return Reply(blocks=member_blocks(rows, start=shown), text=f"Pacer members from {shown + 1} of {len(rows)}")
+
+    answer_action(ack, body, respond, deps, work, view_title="Pacer settings", replace=False)
 
 
 # --- parsing -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from bot.services import rules
 from handlers import ids
 from handlers.blocks import deals as blocks
 from handlers.blocks.common import as_dicts
+from handlers.envelope import button_number, button_value
 from handlers.parse import (
     DealHelp,
     ListDeals,
@@ -173,14 +174,12 @@ def deal_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *
     ack(response_action="update", view=blocks.result_view(reply.blocks))
 
 
-def _number(body: dict[str, Any]) -> int:
-    return int(body["actions"][0]["value"])
-
-
 def undo_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps) -> None:
+    number = button_number(body)  # the deal number Pacer put on the button; anything else is answered 400
+
     def work(session: Session, caller: Caller) -> Reply:
         record, changed = service.void_deal(
-            session, caller, number=_number(body), reason=UNDO_REASON, source=Source.SLACK_COMMAND, now=deps.clock()
+            session, caller, number=number, reason=UNDO_REASON, source=Source.SLACK_COMMAND, now=deps.clock()
         )
         return Reply(blocks=blocks.voided(record, changed=changed), text=f"Voided {record.ref}")
 
@@ -188,11 +187,13 @@ def undo_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps
 
 
 def mark_paid_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps) -> None:
+    number = button_number(body)
+
     def work(session: Session, caller: Caller) -> Reply:
         record, changed, receipt = service.mark_paid(
             session,
             caller,
-            number=_number(body),
+            number=number,
             on=None,
             config=deps.config,
             source=Source.SLACK_COMMAND,
@@ -206,7 +207,7 @@ def mark_paid_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps:
 def answer_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps) -> None:
     """ "Log it again", a suggested customer, or "is new": log the stored request exactly once."""
     action = body["actions"][0]
-    token, _, choice = action["value"].partition(":")
+    token, _, choice = button_value(body).partition(":")
     source_key = f"answer:{token}"
 
     def work(caller: Caller) -> Reply:
@@ -224,7 +225,7 @@ def answer_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: De
         if action["action_id"] == ids.DEAL_NEW_CUSTOMER:
             return answer(request, customer_ok=True)
         suggestions = payload.get("suggestions") or []
-        index = int(choice) if choice.isdigit() else -1
+        index = int(choice) if re.fullmatch(r"[0-9]{1,4}", choice) else -1  # not isdigit(): "²" is a digit
         if kind != "deal_customer" or not 0 <= index < len(suggestions):
             return Reply(blocks=blocks.already_answered(), text="That choice is no longer available.")
         return answer(request.model_copy(update={"customer": suggestions[index]}), customer_ok=True)
@@ -233,7 +234,7 @@ def answer_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: De
 
 
 def cancel_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps) -> None:
-    token = body["actions"][0]["value"].partition(":")[0]
+    token = button_value(body).partition(":")[0]
 
     def work(session: Session, caller: Caller) -> Reply:
         service.cancel_question(session, caller, token, now=deps.clock())

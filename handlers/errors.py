@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot.deps import Deps
+from handlers.envelope import MalformedRequest, bad_request
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,9 @@ def register(app: App, deps: Deps) -> None:
 
 def unexpected_error(error: Exception, body: dict[str, Any], *, deps: Deps) -> BoltResponse:
     del deps
+    if isinstance(error, MalformedRequest):  # not Pacer's failure: a request Slack never sends; no apology
+        logger.warning("malformed request refused: %s", error)
+        return bad_request(str(error))
     team = (body.get("team") or {}).get("id") if isinstance(body.get("team"), dict) else body.get("team_id")
     user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else body.get("user_id")
     logger.error("unhandled error team=%s user=%s: %s", team, user, error, exc_info=error)

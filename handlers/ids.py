@@ -27,6 +27,8 @@ DEAL_CANCEL = "deal_cancel"
 ACTIVITY_UNDO = "activity_undo"
 HOME_LOG_DEAL = "home_log_deal"  # "Log a deal" on the Home tab and in the daily nudge
 HOME_LOG_ACTIVITY = "home_log_activity"
+LEADERBOARD_MORE = "leaderboard_more"  # Show more: the next places of a long board
+SETTINGS_MORE = "settings_more"  # Show more: the next members in /pacer settings
 
 # Modal callback ids and their input blocks
 DEAL_MODAL = "deal_modal"

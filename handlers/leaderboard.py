@@ -6,12 +6,14 @@ The default period is the current one of the cadence most of the team's reps are
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 
 from bot.config import PacerConfig, Team
 from bot.deps import Deps
@@ -20,7 +22,9 @@ from bot.services import leaderboard as service
 from handlers import ids
 from handlers.blocks import leaderboard as blocks
 from handlers.blocks.common import section
-from handlers.replies import Reply, answer_command
+from handlers.envelope import MalformedRequest, button_value
+from handlers.replies import Reply, answer_action, answer_command
+from scoring.metrics import METRICS
 from scoring.periods import parse_period
 from scoring.text import drop_invisible
 
@@ -29,6 +33,7 @@ PERIOD_START = re.compile(r"^(\d|this|last|next|q\d|fy)", re.IGNORECASE)
 
 def register(app: App, deps: Deps) -> None:
     app.command(ids.LEADERBOARD)(partial(command, deps=deps))
+    app.action(ids.LEADERBOARD_MORE)(partial(more_clicked, deps=deps))
 
 
 def split_team(text: str, teams: list[Team]) -> tuple[str, str | None]:
@@ -86,3 +91,53 @@ def command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
         )
 
     answer_command(ack, command, deps, work)
+
+
+@dataclass(frozen=True)
+class _Page:
+    metric: str
+    period: str
+    team: str
+    start: int
+
+
+def _page(value: str) -> _Page:
+    """The Show more button's value (handlers/blocks/leaderboard.more_value); MalformedRequest otherwise."""
+    try:
+        data = json.loads(value)
+        page = _Page(metric=data["metric"], period=data["period"], team=data["team"], start=data["from"])
+    except (ValueError, TypeError, KeyError):
+        raise MalformedRequest("the Show more button's value is not a leaderboard page") from None
+    if not (
+        (page.metric == service.SCORE or page.metric in METRICS)
+        and all(isinstance(v, str) for v in (page.period, page.team))
+        and isinstance(page.start, int)
+        and 0 < page.start < 1_000_000
+    ):
+        raise MalformedRequest("the Show more button's value is not a leaderboard page")
+    return page
+
+
+def more_clicked(ack: Ack, body: dict[str, Any], respond: Respond, *, deps: Deps) -> None:
+    """Show more: the next places of the same board, as a new message; permissions are checked again."""
+    page = _page(button_value(body))
+    config = deps.config
+
+    def work(caller: Caller) -> Reply:
+        team = service.team_for(config, caller, page.team)
+        assert team is not None  # a named team is found or refused
+        period = parse_period(
+            page.period,
+            today=caller.today,
+            cadence=service.team_cadence(config, team),
+            calendar=config.calendar.calendar(),
+            command="/leaderboard",
+        )
+        with deps.db.reading() as session:
+            board = service.leaderboard(session, caller, config=config, team=team, metric=page.metric, period=period)
+        return Reply(
+            blocks=blocks.leaderboard_blocks(board, currency=config.currency, rule=board.recognition, start=page.start),
+            text=f"{board.team} leaderboard, {board.period.label}: places from {page.start + 1}",
+        )
+
+    answer_action(ack, body, respond, deps, work, view_title="Leaderboard", replace=False)

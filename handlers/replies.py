@@ -104,12 +104,15 @@ def answer_action(
     work: Callable[[Caller], Reply],
     *,
     view_title: str,
+    replace: bool = True,
 ) -> None:
-    """Button: ack at once, then replace the message (or the modal) that held the button."""
+    """Button: ack at once, then replace the message (or the modal) that held the button.
+
+    `replace=False` answers with a new ephemeral message instead (a Show more button's next part).
+    """
     ack()
     try:
         reply = run(deps, body["team"]["id"], body["user"]["id"], work)
-        replace = True
     except PacerError as error:
         reply, replace = error_reply(error), False
     container = body.get("container") or {}

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.envelope import view_state
 from scoring.errors import FieldErrors
 
 
 def field_values(view: dict[str, Any]) -> dict[str, str | None]:
-    """`{block_id: value}` for every input block, whatever its element type."""
+    """`{block_id: value}` for every input block, whatever its element type.
+
+    A `state` not in Slack's shape (a number where text belongs, a missing `values`) raises
+    `MalformedRequest`, which is answered 400.
+    """
     values: dict[str, str | None] = {}
-    for block_id, actions in (view.get("state") or {}).get("values", {}).items():
+    for block_id, actions in view_state(view).values.items():
         for element in actions.values():
-            kind = element.get("type")
-            if kind in ("static_select", "radio_buttons", "external_select"):
-                values[block_id] = (element.get("selected_option") or {}).get("value")
-            elif kind == "datepicker":
-                values[block_id] = element.get("selected_date")
-            elif kind == "users_select":
-                values[block_id] = element.get("selected_user")
+            if element.type in ("static_select", "radio_buttons", "external_select"):
+                values[block_id] = element.selected_option.value if element.selected_option else None
+            elif element.type == "datepicker":
+                values[block_id] = element.selected_date
+            elif element.type == "users_select":
+                values[block_id] = element.selected_user
             else:
-                values[block_id] = element.get("value")
+                values[block_id] = element.value
     return values
 
 

@@ -431,7 +431,7 @@ def cascade(
     zero = [m.name for m, part in zip(found, parts, strict=True) if part <= 0]
     if zero:
         raise InputError(
-            f"A weighted split would give {', '.join(zero)} a target of 0 (nothing in {basis.label if basis else ''}). "
+            f"A weighted split would give {_some(zero)} a target of 0 (nothing in {basis.label if basis else ''}). "
             "Use an equal split, or set their goal separately.",
             example=f"/goal team {metric_name} {value_example(spec.unit)}",
             field="value",
@@ -451,3 +451,9 @@ def cascade(
         for m, part in zip(found, parts, strict=True)
     ]
     return TeamGoal(team.name, metric_name, period, total, weights is not None, basis, changes, missing)
+
+
+def _some(names: list[str], *, shown: int = 5) -> str:
+    """`Ann, Bo and 12 more`: an error about many reps stays within one Slack section."""
+    some = ", ".join(name[:60] for name in names[:shown])
+    return some + (f" and {len(names) - shown} more" if len(names) > shown else "")

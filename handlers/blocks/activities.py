@@ -20,11 +20,9 @@ from slack_sdk.models.views import View
 
 from bot.services.activities import ActivityLogged
 from handlers import ids
-from handlers.blocks.common import context, date_input, day, escape, note_input, section
+from handlers.blocks.common import MESSAGE_BLOCKS_MAX, context, date_input, day, escape, listed, note_input, section
 from scoring.records import ActivityRecord
 from scoring.requests import ACTIVITY_KINDS
-
-LIST_LINES_PER_SECTION = 12
 
 
 def describe(record: ActivityRecord) -> str:
@@ -90,8 +88,7 @@ def listing(records: list[ActivityRecord], *, today: date) -> list[Block]:
     blocks: list[Block] = [
         section(f"*Your last {len(records)} activit{'ies' if len(records) != 1 else 'y'}* (as of {day(today)})")
     ]
-    for start in range(0, len(lines), LIST_LINES_PER_SECTION):
-        blocks.append(section("\n".join(lines[start : start + LIST_LINES_PER_SECTION])))
+    blocks += listed(lines, room=MESSAGE_BLOCKS_MAX - 2)  # the last 15: bounded
     blocks.append(context("Void one: `/activity void A-7 logged twice`"))
     return blocks
 

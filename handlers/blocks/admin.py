@@ -6,13 +6,24 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.config import PacerConfig
 from bot.services.admin import CsatRecorded, MemberChanged, MemberSettings, TrainingRecorded
-from handlers.blocks.common import context, day, escape, mention, section
+from handlers import ids
+from handlers.blocks.common import (
+    CONTEXT_TEXT_MAX,
+    MESSAGE_BLOCKS_MAX,
+    context,
+    day,
+    escape,
+    inline_list,
+    listed,
+    mention,
+    more_button,
+    section,
+)
 from handlers.blocks.rules import lines_text
 from scoring.money import Money, format_amount
 from scoring.rules import RULE_WORDS, RuleSet
 
-MAX_MEMBER_LINES = 20  # per section: a section's text is limited to 3,000 characters
-MAX_MEMBER_SECTIONS = 30  # a message holds at most 50 blocks
+LIST_CHARS = 600  # an inline list in the settings (holidays, courses, profiles, product lines)
 
 COMMAND_HELP = (
     ("/deal", "/deal 12.5k Acme Corp product:Enterprise", "log a deal (`/deal help` for every option)"),
@@ -116,7 +127,7 @@ def training_blocks(result: TrainingRecorded, *, required: list[str]) -> list[Bl
         section(f":white_check_mark: {who} completed *{escape(result.course)}* on {day(result.completed_on)}.")
     ]
     if not result.required:
-        courses = ", ".join(escape(c) for c in required) if required else "none are configured"
+        courses = inline_list([escape(c) for c in required], limit=CONTEXT_TEXT_MAX // 2, empty="none are configured")
         blocks.append(
             context(
                 f"It isn't a required course (pacer.yml `training.required`: {courses}), "
@@ -133,45 +144,59 @@ def settings_blocks(config: PacerConfig, rules: RuleSet, rows: list[MemberSettin
         else "not set"
     )
     calendar = config.calendar
-    holidays = ", ".join(h.isoformat() for h in calendar.holidays) or "none"
-    courses = ", ".join(escape(c) for c in config.training.required) or "none"
-    profiles = ", ".join(
-        f"{escape(name)}{' (default)' if name == config.default_profile else ''}"
-        for name in sorted(config.all_profiles)
+    holidays = inline_list([h.isoformat() for h in calendar.holidays], limit=LIST_CHARS)
+    courses = inline_list([escape(c) for c in config.training.required], limit=LIST_CHARS)
+    profiles = inline_list(
+        [
+            f"{escape(name)}{' (default)' if name == config.default_profile else ''}"
+            for name in sorted(config.all_profiles)
+        ],
+        limit=LIST_CHARS,
     )
+    facts = [
+        f"*Currency* {config.currency} · *deals count* {RULE_WORDS[rules.recognition]} · *time zone* {config.timezone}",
+        f"*Product lines* {lines_text(rules, limit=LIST_CHARS)} (rules version {rules.version}; "
+        "`/pacer rules` for changes)",
+        f"*Wins channel* {wins}",
+        f"*Calendar* fiscal year starts in month {calendar.fiscal_year_start_month}; "
+        f"weekend {', '.join(calendar.weekend) or 'none'}; holidays {holidays}",
+        f"*Required courses* {courses}",
+        f"*Profiles* {profiles}",
+    ]
     blocks: list[Block] = [
         HeaderBlock(text="Pacer settings"),
-        section(
-            f"*Currency* {config.currency} · *deals count* {RULE_WORDS[rules.recognition]} · "
-            f"*time zone* {config.timezone}\n"
-            f"*Product lines* {lines_text(rules)} (rules version {rules.version}; `/pacer rules` for changes)\n"
-            f"*Wins channel* {wins}\n"
-            f"*Calendar* fiscal year starts in month {calendar.fiscal_year_start_month}; "
-            f"weekend {', '.join(calendar.weekend) or 'none'}; holidays {holidays}\n"
-            f"*Required courses* {courses}\n"
-            f"*Profiles* {profiles}"
-        ),
+        *listed(facts, room=3),
         context(
             "The counting rule and product lines change with `/pacer counting` and `/pacer products`; "
             "everything else comes from pacer.yml (edit the file and restart)."
         ),
         DividerBlock(),
     ]
-    member_lines = [_member_line(row) for row in rows]
-    if not member_lines:
-        blocks.append(section("*Members* — nobody has used Pacer yet."))
-        return blocks
-    chunks = [member_lines[i : i + MAX_MEMBER_LINES] for i in range(0, len(member_lines), MAX_MEMBER_LINES)]
-    for index, chunk in enumerate(chunks[:MAX_MEMBER_SECTIONS]):
-        title = f"*Members* ({len(rows)})\n" if index == 0 else ""
-        blocks.append(section(title + "\n".join(chunk)))
-    hidden = sum(len(chunk) for chunk in chunks[MAX_MEMBER_SECTIONS:])
-    if hidden:
-        blocks.append(context(f"…and {hidden} more."))
-    blocks.append(
-        context("A profile marked _assigned_ was set with /pacer profile; otherwise it is the team's or the default.")
+    footer = context(
+        "A profile marked _assigned_ was set with /pacer profile; otherwise it is the team's or the default."
     )
-    return blocks
+    if not rows:
+        return [*blocks, section("*Members* — nobody has used Pacer yet.")]
+    room = MESSAGE_BLOCKS_MAX - len(blocks) - 1
+    return [*blocks, *member_blocks(rows, start=0, room=room), footer]
+
+
+def member_blocks(rows: list[MemberSettings], *, start: int, room: int = MESSAGE_BLOCKS_MAX) -> list[Block]:
+    """Members from `start` on, as many as fit in `room` blocks; a Show more button for the rest."""
+    page = rows[start:]
+    if not page:
+        return [section(f"*Members* — that was everyone ({len(rows)}).")]
+    heading = f"*Members* ({len(rows)})" if start == 0 else f"*Members* from {start + 1} of {len(rows)}"
+
+    def more(shown: int, hidden: int) -> Block:
+        following = start + shown
+        return more_button(
+            f"…and {hidden} more (members {following + 1}–{len(rows)} of {len(rows)}).",
+            action_id=ids.SETTINGS_MORE,
+            value=str(following),
+        )
+
+    return listed([_member_line(row) for row in page], room=room, heading=heading, more=more)
 
 
 def _member_line(row: MemberSettings) -> str:

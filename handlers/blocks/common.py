@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from slack_sdk.models.blocks import (
     Block,
+    ButtonElement,
     ContextBlock,
     DatePickerElement,
     InputBlock,
@@ -66,3 +68,112 @@ def note_input() -> InputBlock:
         optional=True,
         element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
     )
+
+
+# --- Slack's limits, and long lists fitted into them ---------------------------------------------
+# Slack refuses a message or view that breaks one of these (slack_sdk checks some at `to_dict()`).
+
+SECTION_TEXT_MAX = 3000  # a section's text
+CONTEXT_TEXT_MAX = 2000  # one context element's text
+HEADER_TEXT_MAX = 150
+BUTTON_TEXT_MAX = 75
+MESSAGE_BLOCKS_MAX = 50  # blocks in a message (and in an ephemeral reply)
+VIEW_BLOCKS_MAX = 100  # blocks in the Home tab or a modal
+PACK_TO = 2900  # what `listed` fills a section to: under SECTION_TEXT_MAX, whatever Slack counts
+
+
+def slack_len(text: str) -> int:
+    """Length in UTF-16 code units: never less than Slack's count, whatever it counts (an emoji is 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` (in `slack_len`) with an ellipsis; never inside `<…>` or `&…;`."""
+    if slack_len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - 1)]
+    while cut and slack_len(cut) > limit - 1:
+        cut = cut[:-1]
+    if cut.rfind("<") > cut.rfind(">"):
+        cut = cut[: cut.rfind("<")]
+    if cut.rfind("&") > cut.rfind(";"):
+        cut = cut[: cut.rfind("&")]
+    return cut + "…"
+
+
+def listed(
+    lines: Sequence[str],
+    *,
+    room: int,
+    heading: str = "",
+    more: Callable[[int, int], Block] | None = None,
+) -> list[Block]:
+    """`lines` in as few sections as they fit (each under Slack's 3,000 characters), at most `room` blocks.
+
+    `heading` starts the first section. When not every line fits, the last of the `room` blocks is
+    `more(shown, hidden)`: a truthful "…and N more — see …" (`more_context`) or a Show more button
+    (`more_button`). Without `more`, lines that don't fit are left off: only for lists that are
+    bounded by construction.
+    """
+    texts, shown = _pack(lines, room=room, heading=heading)
+    if shown < len(lines) and more is not None:
+        texts, shown = _pack(lines, room=room - 1, heading=heading)
+        return [*(section(text) for text in texts), more(shown, len(lines) - shown)]
+    return [section(text) for text in texts]
+
+
+def _pack(lines: Sequence[str], *, room: int, heading: str) -> tuple[list[str], int]:
+    """Texts of at most `room` sections holding `heading` and the first `shown` lines, each ≤ PACK_TO."""
+    if room <= 0:
+        return [], 0
+    texts: list[str] = []
+    current, shown = clip(heading, PACK_TO), 0
+    for line in lines:
+        line = clip(line, PACK_TO)
+        joined = f"{current}\n{line}" if current else line
+        if slack_len(joined) > PACK_TO:
+            if len(texts) + 1 >= room:  # this section is the last one there is room for
+                break
+            texts.append(current)
+            joined = line
+        current, shown = joined, shown + 1
+    if current:
+        texts.append(current)
+    return texts, shown
+
+
+def more_context(hidden: int, where: str) -> ContextBlock:
+    """The truthful end of a cut list: `…and 12 more — <where to see them>`."""
+    return context(clip(f"…and {hidden} more — {where}", CONTEXT_TEXT_MAX))
+
+
+def more_button(text: str, *, action_id: str, value: str, label: str = "Show more") -> SectionBlock:
+    """A section saying what is left, with a button that shows the next part."""
+    return SectionBlock(
+        text=MarkdownTextObject(text=clip(text, SECTION_TEXT_MAX)),
+        accessory=ButtonElement(text=clip(label, BUTTON_TEXT_MAX), action_id=action_id, value=value),
+    )
+
+
+def inline_list(items: Sequence[str], *, limit: int, more: str = "", empty: str = "none") -> str:
+    """`a, b, c and 12 more` — as many of `items` as fit in `limit` characters, then how many did not.
+
+    `more` follows the count (`" — see /pacer rules"`); `items` are shown as given (escape them first).
+    """
+    if not items:
+        return empty
+
+    def tail(hidden: int) -> str:
+        return f" and {hidden} more{more}" if hidden else ""
+
+    best, joined = 0, 0  # the most items that fit with their tail; the length of those joined
+    for count, item in enumerate(items, start=1):
+        joined += (2 if count > 1 else 0) + slack_len(item)
+        if joined > limit:
+            break
+        if joined + slack_len(tail(len(items) - count)) <= limit:
+            best = count
+    if best == 0:
+        rest = tail(len(items) - 1)
+        return clip(items[0], max(2, limit - slack_len(rest))) + rest
+    return ", ".join(items[:best]) + tail(len(items) - best)

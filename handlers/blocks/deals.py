@@ -20,12 +20,22 @@ from slack_sdk.models.views import View
 
 from bot.services.deals import CustomerUnclear, DealLogged, DuplicateSuspected
 from handlers import ids
-from handlers.blocks.common import context, date_input, day, escape, mention, note_input, section
+from handlers.blocks.common import (
+    CONTEXT_TEXT_MAX,
+    MESSAGE_BLOCKS_MAX,
+    context,
+    date_input,
+    day,
+    escape,
+    inline_list,
+    listed,
+    mention,
+    note_input,
+    section,
+)
 from scoring.money import format_amount
 from scoring.recognition import CountingReceipt
 from scoring.records import DealRecord
-
-LIST_LINES_PER_SECTION = 12
 
 
 def describe(record: DealRecord) -> str:
@@ -115,8 +125,7 @@ def listing(records: list[DealRecord], *, today: date) -> list[Block]:
     blocks: list[Block] = [
         section(f"*Your last {len(records)} deal{'s' if len(records) != 1 else ''}* (as of {day(today)})")
     ]
-    for start in range(0, len(lines), LIST_LINES_PER_SECTION):
-        blocks.append(section("\n".join(lines[start : start + LIST_LINES_PER_SECTION])))
+    blocks += listed(lines, room=MESSAGE_BLOCKS_MAX - 2)  # the last 15: bounded
     blocks.append(context("Void one: `/deal void D-12 wrong amount` · Mark paid: `/deal paid D-12`"))
     return blocks
 
@@ -167,7 +176,8 @@ def win(record: DealRecord, reason: str) -> list[Block]:
 
 
 def help_blocks(*, currency: str, products: list[str]) -> list[Block]:
-    product_hint = f"Product lines: {', '.join(escape(p) for p in products)}." if products else ""
+    names = inline_list([escape(p) for p in products], limit=CONTEXT_TEXT_MAX - 40, more=" — see `/pacer rules`")
+    product_hint = f"Product lines: {names}." if products else ""
     return [
         section(
             "*Log a deal* — `/deal <amount> <customer> [product:<line>] [stage:signed|paid] "

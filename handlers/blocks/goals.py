@@ -15,7 +15,17 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.services.goals import GoalChange, GoalList, TeamGoal
-from handlers.blocks.common import context, escape, section
+from handlers.blocks.common import (
+    CONTEXT_TEXT_MAX,
+    MESSAGE_BLOCKS_MAX,
+    clip,
+    context,
+    escape,
+    inline_list,
+    listed,
+    more_context,
+    section,
+)
 from scoring.metrics import METRICS, format_value, plain_number
 from scoring.profiles import Profile
 
@@ -80,9 +90,10 @@ def goal_list(listing: GoalList, *, currency: str) -> list[Block]:
             origin = "no target: scores 0 until one is set"
         weight = f"weight {plain_number(line.weight)}" if line.weight is not None else "not on the scorecard"
         rows.append(f"• *{label}* (`{line.metric}`) {value} — {origin} · {weight}")
+    heading = f"*{who}'s targets for {listing.period.label}* ({_profile(listing.profile)})"
     return [
-        section(f"*{who}'s targets for {listing.period.label}* ({_profile(listing.profile)})\n" + "\n".join(rows)),
-        context(f"Managers change one with `/goal @{who} <metric> <value>`."),
+        *listed(rows, room=MESSAGE_BLOCKS_MAX - 2, heading=heading),  # one row per metric: bounded
+        context(clip(f"Managers change one with `/goal @{who} <metric> <value>`.", CONTEXT_TEXT_MAX)),
     ]
 
 
@@ -104,21 +115,21 @@ def team_goal(result: TeamGoal, *, currency: str) -> list[Block]:
         note = "" if change.changed else " (unchanged)"
         was = f", {_was(change, currency)}" if change.changed else ""
         rows.append(f"• {escape(change.person.name)}: *{_value(change.metric, change.value, currency)}*{note}{was}")
-    blocks: list[Block] = [
-        section(
-            f":dart: *{escape(result.team)}* {label} goal for {result.period.label}: *{total}*, {how}.\n"
-            + "\n".join(rows)
-        )
-    ]
+    heading = f":dart: *{escape(result.team)}* {label} goal for {result.period.label}: *{total}*, {how}."
+    blocks = listed(
+        rows,
+        room=MESSAGE_BLOCKS_MAX - 1,  # and the notes
+        heading=heading,
+        more=lambda _, hidden: more_context(hidden, "each rep's new target: `/goal @rep`"),
+    )
     notes = []
     if result.changes:
         notes.append(scorecard_hint(result.changes[0]))
     if result.missing:
-        notes.append(
-            "Not included (they haven't used Pacer yet): " + ", ".join(f"<@{u}>" for u in result.missing) + "."
-        )
+        mentions = inline_list([f"<@{u}>" for u in result.missing], limit=CONTEXT_TEXT_MAX - 60)
+        notes.append(f"Not included (they haven't used Pacer yet): {mentions}.")
     if notes:
-        blocks.append(context(" ".join(notes)))
+        blocks.append(context(*notes))
     return blocks
 
 

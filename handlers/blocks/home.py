@@ -8,14 +8,16 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerB
 from slack_sdk.models.views import View
 
 from bot.services.home import Dashboard, ReportStatus
-from handlers.blocks.common import context, day, section
+from handlers.blocks.common import VIEW_BLOCKS_MAX, context, day, listed, more_context, section
 from handlers.blocks.deals import describe
-from handlers.blocks.leaderboard import SECTION_CHARS, display_name
+from handlers.blocks.leaderboard import display_name
 from handlers.blocks.scoring import PACE_ICONS, metric_lines
 from scoring.metrics import format_percent
 from scoring.money import Money, format_amount
 
 MAX_TEAM_LINES = 40
+SCORECARD_ROOM = 5  # sections for the scorecard's metric lines
+RECENT_ROOM = 3  # sections for the recent deals (five at most)
 
 
 def _scorecard(dashboard: Dashboard, currency: str) -> list[Block]:
@@ -27,7 +29,7 @@ def _scorecard(dashboard: Dashboard, currency: str) -> list[Block]:
     return [
         HeaderBlock(text=f"Your scorecard — {report.period.label}"[:150]),
         context(f"Profile *{report.profile.name}* · as of {day(report.today)}{days}"),
-        section("\n".join(lines)),
+        *listed(lines, room=SCORECARD_ROOM),
         section(f"*Score {report.score.total} pts — {report.score.rating}* · estimated payout *{payout}*"),
         context("Full explanation, line by line: `/progress` · the rules: `/scorecard` · your team: `/leaderboard`"),
     ]
@@ -50,7 +52,7 @@ def _recent(dashboard: Dashboard) -> list[Block]:
     for record in dashboard.recent:
         line = f"`{record.ref}` {day(record.signed_on)} · {describe(record)} · {record.stage}"
         lines.append(f"~{line}~ (voided)" if record.voided else line)
-    return [section("*Recent deals*\n" + "\n".join(lines)), context("All of them: `/deal list`")]
+    return [*listed(lines, room=RECENT_ROOM, heading="*Recent deals*"), context("All of them: `/deal list`")]
 
 
 def reason(status: ReportStatus) -> str:
@@ -65,7 +67,8 @@ def reason(status: ReportStatus) -> str:
     return f"{line.label} {pace_.status}: {share} of target, {gone} of the {status.standing.period.cadence} gone"
 
 
-def _team(statuses: list[ReportStatus]) -> list[Block]:
+def _team(statuses: list[ReportStatus], *, room: int) -> list[Block]:
+    """The manager's reps, at-risk first, in at most `room` blocks (the Home tab holds 100)."""
     blocks: list[Block] = [DividerBlock(), HeaderBlock(text="Your team")]
     if not statuses:
         return [*blocks, section("No reps in your teams in `pacer.yml` yet.")]
@@ -76,15 +79,11 @@ def _team(statuses: list[ReportStatus]) -> list[Block]:
     ]
     if len(statuses) > MAX_TEAM_LINES:
         lines.append(f"… and {len(statuses) - MAX_TEAM_LINES} more — `/leaderboard` shows everyone")
-    chunk: list[str] = []
-    for line in lines:
-        if chunk and len("\n".join([*chunk, line])) > SECTION_CHARS:
-            blocks.append(section("\n".join(chunk)))
-            chunk = []
-        chunk.append(line)
-    blocks.append(section("\n".join(chunk)))
-    blocks.append(context("At-risk reps first, then behind, on track and ahead, on each rep's first targeted metric."))
-    return blocks
+    footer = context("At-risk reps first, then behind, on track and ahead, on each rep's first targeted metric.")
+    listing = listed(
+        lines, room=room - len(blocks) - 1, more=lambda _, hidden: more_context(hidden, "`/leaderboard` shows everyone")
+    )
+    return [*blocks, *listing, footer]
 
 
 def home_view(dashboard: Dashboard, *, currency: str, deal_action: str, activity_action: str) -> View:
@@ -92,7 +91,7 @@ def home_view(dashboard: Dashboard, *, currency: str, deal_action: str, activity
     blocks.append(_buttons(deal_action=deal_action, activity_action=activity_action))
     blocks += _recent(dashboard)
     if dashboard.team is not None:
-        blocks += _team(dashboard.team)
+        blocks += _team(dashboard.team, room=VIEW_BLOCKS_MAX - len(blocks))
     return View(type="home", blocks=blocks)
 
 

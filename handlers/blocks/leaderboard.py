@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
 from bot.services.leaderboard import SCORE, Board, Entry, Standing
-from handlers.blocks.common import context, day, escape, mention, section
+from handlers import ids
+from handlers.blocks.common import (
+    MESSAGE_BLOCKS_MAX,
+    SECTION_TEXT_MAX,
+    clip,
+    context,
+    day,
+    escape,
+    listed,
+    mention,
+    more_button,
+    section,
+)
 from handlers.blocks.scoring import bar
 from scoring.metrics import METRICS, format_percent, format_value
 
-MAX_LINES = 50
-SECTION_CHARS = 2900  # Slack refuses a section text of 3000 characters or more
+MAX_LINES = 50  # places per message; Show more gives the next ones
+BUTTON_VALUE_MAX = 2000
 NAME_CHARS = 40
 MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
 
@@ -57,20 +70,13 @@ def _line(board: Board, entry: Entry, leader: Decimal, currency: str) -> str:
     return text
 
 
-def _chunks(lines: list[str]) -> list[str]:
-    chunks: list[str] = []
-    current: list[str] = []
-    for line in lines:
-        if current and len("\n".join([*current, line])) > SECTION_CHARS:
-            chunks.append("\n".join(current))
-            current = []
-        current.append(line[:SECTION_CHARS])
-    if current:
-        chunks.append("\n".join(current))
-    return chunks
+def more_value(board: Board, start: int) -> str:
+    """What the Show more button carries: the board's metric, period and team, and the next place."""
+    return json.dumps({"metric": board.metric, "period": board.period.key, "team": board.team, "from": start})
 
 
-def leaderboard_blocks(board: Board, *, currency: str, rule: str) -> list[Block]:
+def leaderboard_blocks(board: Board, *, currency: str, rule: str, start: int = 0) -> list[Block]:
+    """The board from place `start + 1`, `MAX_LINES` at a time; a Show more button for the rest."""
     what = "score" if board.by_score else METRICS[board.metric].label
     blocks: list[Block] = [HeaderBlock(text=f"{board.team[:80]} leaderboard — {board.period.label}"[:150])]
     explain = (
@@ -78,26 +84,40 @@ def leaderboard_blocks(board: Board, *, currency: str, rule: str) -> list[Block]
         if board.by_score
         else f"{escape(METRICS[board.metric].description)}"
     )
-    blocks.append(context(f"Ranked by *{what}* · as of {day(board.today)} · deals count when {rule}. {explain}"))
+    total = len(board.entries)
+    places = f" · places {start + 1}–{min(start + MAX_LINES, total)} of {total}" if 0 < start < total else ""
+    blocks.append(
+        context(f"Ranked by *{what}* · as of {day(board.today)} · deals count when {rule}{places}. {explain}")
+    )
     if not board.entries:
         blocks.append(section(f"{escape(board.team)} has no members in `pacer.yml` yet."))
         return blocks
+    if start >= total:  # a Show more from before the team got smaller
+        blocks.append(section(f"That was everyone: {total} place{'s' if total != 1 else ''}."))
+        return blocks
     leader = max((entry.value for entry in board.entries), default=Decimal(0))
-    shown = board.entries[:MAX_LINES]
-    lines = [_line(board, entry, leader, currency) for entry in shown]
-    hidden = board.entries[MAX_LINES:]
-    mine = next((entry for entry in hidden if entry.standing.user_id == board.viewer), None)
-    if hidden:
-        lines.append(f"… and {len(hidden)} more")
-    if mine is not None:
-        lines.append(_line(board, mine, leader, currency))
-    blocks += [section(chunk) for chunk in _chunks(lines)]
-    blocks.append(
-        context(
-            "Ties share a place. Bars compare with the leader. "
-            "`/leaderboard <metric> [period]` ranks by one metric; `/leaderboard help` lists them."
-        )
+    shown = board.entries[start : start + MAX_LINES]
+    hidden = board.entries[start + MAX_LINES :]
+    on_page = {entry.standing.user_id for entry in shown}
+    mine = (
+        None
+        if board.viewer in on_page
+        else next((e for e in board.entries if e.standing.user_id == board.viewer), None)
     )
+    footer = context(
+        "Ties share a place. Bars compare with the leader. "
+        "`/leaderboard <metric> [period]` ranks by one metric; `/leaderboard help` lists them."
+    )
+    room = MESSAGE_BLOCKS_MAX - len(blocks) - 3  # Show more, the caller's own line, the footer
+    blocks += listed([_line(board, entry, leader, currency) for entry in shown], room=room)
+    if hidden:
+        value = more_value(board, start + MAX_LINES)
+        more = f"… and {len(hidden)} more"
+        fits = len(value) <= BUTTON_VALUE_MAX
+        blocks.append(more_button(more, action_id=ids.LEADERBOARD_MORE, value=value) if fits else section(more))
+    if mine is not None:
+        blocks.append(section(clip(_line(board, mine, leader, currency), SECTION_TEXT_MAX)))
+    blocks.append(footer)
     return blocks
 
 

@@ -16,13 +16,14 @@ from bot.services.home import STATUS_ORDER, ReportStatus, headline
 from bot.services.nudges import CoachingPrompt, RepFacts, Setting
 from handlers import ids
 from handlers.blocks.activities import plural
-from handlers.blocks.common import as_dicts, context, day, escape, mention, section
+from handlers.blocks.common import as_dicts, context, day, escape, listed, mention, more_context, section
 from handlers.blocks.home import reason
 from handlers.blocks.scoring import PACE_ICONS, metric_lines
 from scoring.money import Money, format_amount
 
 SECTION_CHARS = 2900
 MAX_DIGEST_LINES = 40
+DIGEST_PART_ROOM = 15  # sections per part (standings, idle reps, coaching): 3 + 3 × 15 ≤ 50 blocks
 EXAMPLE_TIME = "/pacer nudges 08:30"
 
 
@@ -147,23 +148,12 @@ class Digest:
     never_used: list[str]  # pacer.yml reports who have never used Pacer
 
 
-def _chunked(lines: list[str]) -> list[Block]:
-    blocks: list[Block] = []
-    chunk: list[str] = []
-    for line in lines:
-        if chunk and len("\n".join([*chunk, line])) > SECTION_CHARS:
-            blocks.append(section("\n".join(chunk)))
-            chunk = []
-        chunk.append(line)
-    if chunk:
-        blocks.append(section("\n".join(chunk)))
-    return blocks
-
-
-def _capped(lines: list[str], more: str) -> list[str]:
-    if len(lines) <= MAX_DIGEST_LINES:
-        return lines
-    return [*lines[:MAX_DIGEST_LINES], f"… and {len(lines) - MAX_DIGEST_LINES} more — {more}"]
+def _part(lines: list[str], *, more: str, heading: str = "") -> list[Block]:
+    """One part of the digest (standings, idle reps, coaching): at most MAX_DIGEST_LINES lines in at
+    most DIGEST_PART_ROOM sections, so that the three parts always fit one message."""
+    if len(lines) > MAX_DIGEST_LINES:
+        lines = [*lines[:MAX_DIGEST_LINES], f"… and {len(lines) - MAX_DIGEST_LINES} more — {more}"]
+    return listed(lines, room=DIGEST_PART_ROOM, heading=heading, more=lambda _, hidden: more_context(hidden, more))
 
 
 def digest_message(digest: Digest, *, currency: str) -> dict[str, Any]:  # noqa: ARG001 (money shown via reason)
@@ -182,7 +172,7 @@ def digest_message(digest: Digest, *, currency: str) -> dict[str, Any]:  # noqa:
         for status, _ in statuses
     ]
     blocks.append(section("*Standings* (at risk first)"))
-    blocks += _chunked(_capped(standings, "`/leaderboard` shows everyone"))
+    blocks += _part(standings, more="`/leaderboard` shows everyone")
 
     last_day = digest.day.toordinal() - 1
     idle_span = span(digest.idle_since, date.fromordinal(last_day))
@@ -193,8 +183,10 @@ def digest_message(digest: Digest, *, currency: str) -> dict[str, Any]:  # noqa:
             idle.append(f"• *{escape(status.standing.name[:60])}* ({since})")
     idle += [f"• {mention(user_id)} (has not used Pacer yet)" for user_id in digest.never_used]
     heading = f"*No deal or activity logged* ({idle_span})"
-    blocks += _chunked(
-        [heading, *_capped(idle, "ask them to log their work")] if idle else [f"{heading}: everyone logged something."]
+    blocks += (
+        _part(idle, more="ask them to log their work", heading=heading)
+        if idle
+        else [section(f"{heading}: everyone logged something.")]
     )
 
     talks = []
@@ -204,12 +196,12 @@ def digest_message(digest: Digest, *, currency: str) -> dict[str, Any]:  # noqa:
             talks.append(f"• {escape(prompt.manager_suggestion)}")  # names the rep and cites the evidence
     if talks:
         blocks.append(section("*Coaching conversations to have this week*"))
-        blocks += _chunked(_capped(talks, "see each rep's `/progress`"))
+        blocks += _part(talks, more="see each rep's `/progress`")
     at_risk = sum(1 for status, _ in statuses if status.status == "at risk")
     text = (
         f"Your team this week: {len(statuses)} reps, {at_risk} at risk, {len(idle)} with nothing logged ({idle_span})"
     )
-    return {"text": text, "blocks": as_dicts(blocks[:50])}
+    return {"text": text, "blocks": as_dicts(blocks)}  # 3 + 3 × DIGEST_PART_ROOM blocks at most
 
 
 # --- /pacer nudges ---------------------------------------------------------------------------------

@@ -8,7 +8,18 @@ from decimal import Decimal
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.services.progress import Progress
-from handlers.blocks.common import context, day, escape, section
+from handlers.blocks.common import (
+    CONTEXT_TEXT_MAX,
+    MESSAGE_BLOCKS_MAX,
+    SECTION_TEXT_MAX,
+    clip,
+    context,
+    day,
+    escape,
+    inline_list,
+    listed,
+    section,
+)
 from scoring.metrics import METRICS, format_percent, format_value, plain_number
 from scoring.money import Money, format_amount
 from scoring.pace import Pace
@@ -17,6 +28,7 @@ from scoring.records import Source
 from scoring.scorecard import Score
 
 BAR_CELLS = 10
+SCORECARD_ROOM = 10  # sections for a scorecard's metric lines
 PACE_ICONS = {
     "ahead": ":rocket:",
     "on track": ":white_check_mark:",
@@ -86,20 +98,19 @@ def progress_blocks(report: Progress, *, currency: str, rule: str) -> list[Block
                 f"(`/goal @{escape(report.person.name)} {score.missing_targets[0]} <value>`)."
             )
         )
-    blocks.append(section(_payout_text(report, currency=currency)))
-    blocks.append(context(_sources_text(report.sources)))
+    room = MESSAGE_BLOCKS_MAX - len(blocks) - 1  # and the sources
+    blocks += listed(_payout_lines(report, currency=currency), room=room)  # one line per product line: bounded
+    blocks.append(context(clip(_sources_text(report.sources), CONTEXT_TEXT_MAX)))
     return blocks
 
 
-def _payout_text(report: Progress, *, currency: str) -> str:
+def _payout_lines(report: Progress, *, currency: str) -> list[str]:
     payout = report.payout
-    lines = [f"• {escape(line.label)}: {format_amount(Money(line.amount, currency))}" for line in payout.lines]
-    text = f"*Estimated payout for {report.period.label}: {format_amount(Money(payout.total, currency))}*"
-    if lines:
-        text += "\n" + "\n".join(lines)
+    lines = [f"*Estimated payout for {report.period.label}: {format_amount(Money(payout.total, currency))}*"]
+    lines += [f"• {escape(line.label)}: {format_amount(Money(line.amount, currency))}" for line in payout.lines]
     if payout.notes:
-        text += "\n_" + " ".join(escape(note) for note in payout.notes) + "_"
-    return text
+        lines.append("_" + " ".join(escape(note) for note in payout.notes) + "_")
+    return lines
 
 
 def _sources_text(sources: dict[str, dict[str, int]]) -> str:
@@ -120,7 +131,7 @@ def scorecard_blocks(
         HeaderBlock(text=f"Scorecard: {profile.name} ({_cadence(profile)})"[:150]),
     ]
     if profile.description:
-        blocks.append(section(escape(profile.description)))
+        blocks.append(section(clip(escape(profile.description), SECTION_TEXT_MAX)))
     lines = []
     for line in card.lines:
         spec = METRICS[line.metric]
@@ -136,13 +147,16 @@ def scorecard_blocks(
             f"*{spec.label}* — weight {plain_number(line.weight)} · {target} · {', '.join(extras)}\n"
             f"_{escape(spec.description)}_"
         )
-    blocks.append(section("\n".join(lines)))
+    blocks += listed(lines, room=SCORECARD_ROOM)  # one line per metric: bounded
     blocks.append(
         context(
-            "Score = Σ weight × attainment (actual ÷ target, capped). Bands: "
-            + ", ".join(f"{band.name} ≥ {plain_number(band.minimum)} pts" for band in card.bands)
-            + f". A deal counts when it is {rule}."
-            + (f" {upcoming}" if upcoming else "")
+            clip(
+                "Score = Σ weight × attainment (actual ÷ target, capped). Bands: "
+                + ", ".join(f"{band.name} ≥ {plain_number(band.minimum)} pts" for band in card.bands)
+                + f". A deal counts when it is {rule}."
+                + (f" {upcoming}" if upcoming else ""),
+                CONTEXT_TEXT_MAX,
+            )
         )
     )
     plan_lines = [f"Commission {format_percent(plan.base_rate)} of revenue"]
@@ -163,11 +177,13 @@ def scorecard_blocks(
             f"×{plain_number(accelerator.multiplier)} commission beyond "
             f"{format_percent(accelerator.above)} of the revenue target"
         )
-    blocks.append(section("*Incentive plan*\n" + "\n".join(f"• {text}" for text in plan_lines)))
+    room = MESSAGE_BLOCKS_MAX - len(blocks) - 1  # and the profiles
+    blocks += listed([f"• {text}" for text in plan_lines], room=room, heading="*Incentive plan*")
+    names = inline_list([escape(name) for name in profiles], limit=CONTEXT_TEXT_MAX - 200)
     blocks.append(
         context(
-            f"The same rules apply to everyone on the {profile.name} profile. "
-            f"Profiles: {', '.join(profiles)} — `/scorecard <profile>`."
+            f"The same rules apply to everyone on the {escape(profile.name)} profile. "
+            f"Profiles: {names} — `/scorecard <profile>`."
         )
     )
     return blocks

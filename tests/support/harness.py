@@ -85,7 +85,11 @@ class Pacer:
         )
         self.app = create_app(signing_secret=SIGNING_SECRET, deps=self.deps)
         self.server = make_server(
-            "127.0.0.1", 0, WsgiApp(self.app, self.deps), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+            "127.0.0.1",
+            0,
+            WsgiApp(self.app, self.deps, signing_secret=SIGNING_SECRET),
+            server_class=_ThreadingWSGIServer,
+            handler_class=_QuietHandler,
         )
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
