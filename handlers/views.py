@@ -29,10 +29,13 @@ def field_values(view: dict[str, Any]) -> dict[str, str | None]:
 
 
 def view_errors(errors: FieldErrors, view: dict[str, Any]) -> dict[str, str]:
-    """Slack shows errors only on blocks that exist in the view: put any others on the first input."""
+    """Slack shows errors only on blocks that exist in the view: put any others on the first input.
+
+    An error shown on a field is plain text that may quote what was typed: angle brackets become
+    ‹ › (as `show` quotes user text), so no mention or link markup can reach Slack through it."""
     present = list((view.get("state") or {}).get("values", {}).keys())
     shown: dict[str, str] = {}
     for field, message in errors.errors.items():
         block = field if field in present or not present else present[0]
         shown[block] = (shown[block] + " " + message) if block in shown else message
-    return {block: message[:150] for block, message in shown.items()}
+    return {block: message.replace("<", "‹").replace(">", "›")[:150] for block, message in shown.items()}

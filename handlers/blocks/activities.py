@@ -95,12 +95,12 @@ def listing(records: list[ActivityRecord], *, today: date) -> list[Block]:
 
 def help_blocks() -> list[Block]:
     return [
-        section("*Log activities* — `/activity <type> [count] [customer] [note:<text>] [date:YYYY-MM-DD]`"),
+        section("*Log activities* — `/activity &lt;type&gt; [count] [customer] [note:&lt;text&gt;] [date:YYYY-MM-DD]`"),
         context(
             f"Types: {', '.join(ACTIVITY_KINDS)}.",
             "`/activity call 3 Acme Corp` · `/activity demo Globex note:CFO joined` · `/activity` alone opens a form",
         ),
-        section("`/activity list` your recent activities · `/activity void A-7 <reason>`"),
+        section("`/activity list` your recent activities · `/activity void A-7 &lt;reason&gt;`"),
     ]
 
 

@@ -40,7 +40,10 @@ COMMAND_HELP = (
 ADMIN_HELP = (
     ("/pacer settings", "currency, counting rule, product lines, channels, profiles and every member's placement"),
     ("/pacer counting paid", "deals count when paid (or `signed`) from next month; `now` or `from 2027-01` to choose"),
-    ("/pacer products add Cloud Suite premium", "add a product line; also `premium`, `standard`, `remove <name>`"),
+    (
+        "/pacer products add Cloud Suite premium",
+        "add a product line; also `premium`, `standard`, `remove &lt;name&gt;`",
+    ),
     ("/pacer profile @dana farmer", "assign a profile"),
     ("/pacer manager @dana @morgan", "set a member's manager (`none` to clear)"),
     ("/pacer team @dana East", "set a member's team (`none` to clear)"),

@@ -180,15 +180,15 @@ def help_blocks(*, currency: str, products: list[str]) -> list[Block]:
     product_hint = f"Product lines: {names}." if products else ""
     return [
         section(
-            "*Log a deal* — `/deal <amount> <customer> [product:<line>] [stage:signed|paid] "
-            "[date:YYYY-MM-DD] [note:<text>]`"
+            "*Log a deal* — `/deal &lt;amount&gt; &lt;customer&gt; [product:&lt;line&gt;] [stage:signed|paid] "
+            "[date:YYYY-MM-DD] [note:&lt;text&gt;]`"
         ),
         context(
             "`/deal 12500 Acme Corp` · `/deal 12.5k Acme Corp stage:paid note:renewal` · `/deal` alone opens a form",
             f"Amounts are in {currency}: 12500, 12,500, 12 500, 12.5k, 1.2m, 1.2万.",
             product_hint or "No product lines are configured.",
         ),
-        section("`/deal list` your recent deals · `/deal void D-12 <reason>` · `/deal paid D-12 [YYYY-MM-DD]`"),
+        section("`/deal list` your recent deals · `/deal void D-12 &lt;reason&gt;` · `/deal paid D-12 [YYYY-MM-DD]`"),
     ]
 
 

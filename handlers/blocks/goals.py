@@ -93,7 +93,7 @@ def goal_list(listing: GoalList, *, currency: str) -> list[Block]:
     heading = f"*{who}'s targets for {listing.period.label}* ({_profile(listing.profile)})"
     return [
         *listed(rows, room=MESSAGE_BLOCKS_MAX - 2, heading=heading),  # one row per metric: bounded
-        context(clip(f"Managers change one with `/goal @{who} <metric> <value>`.", CONTEXT_TEXT_MAX)),
+        context(clip(f"Managers change one with `/goal @{who} &lt;metric&gt; &lt;value&gt;`.", CONTEXT_TEXT_MAX)),
     ]
 
 

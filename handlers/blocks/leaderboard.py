@@ -106,7 +106,7 @@ def leaderboard_blocks(board: Board, *, currency: str, rule: str, start: int = 0
     )
     footer = context(
         "Ties share a place. Bars compare with the leader. "
-        "`/leaderboard <metric> [period]` ranks by one metric; `/leaderboard help` lists them."
+        "`/leaderboard &lt;metric&gt; [period]` ranks by one metric; `/leaderboard help` lists them."
     )
     room = MESSAGE_BLOCKS_MAX - len(blocks) - 3  # Show more, the caller's own line, the footer
     blocks += listed([_line(board, entry, leader, currency) for entry in shown], room=room)

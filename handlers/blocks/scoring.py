@@ -95,7 +95,7 @@ def progress_blocks(report: Progress, *, currency: str, rule: str) -> list[Block
         blocks.append(
             context(
                 f":grey_question: No target for {labels}: they score 0 until a manager sets one "
-                f"(`/goal @{escape(report.person.name)} {score.missing_targets[0]} <value>`)."
+                f"(`/goal @{escape(report.person.name)} {score.missing_targets[0]} &lt;value&gt;`)."
             )
         )
     room = MESSAGE_BLOCKS_MAX - len(blocks) - 1  # and the sources
@@ -183,7 +183,7 @@ def scorecard_blocks(
     blocks.append(
         context(
             f"The same rules apply to everyone on the {escape(profile.name)} profile. "
-            f"Profiles: {names} — `/scorecard <profile>`."
+            f"Profiles: {names} — `/scorecard &lt;profile&gt;`."
         )
     )
     return blocks
