@@ -23,18 +23,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from scoring.incentives import Payout, PayoutKind
 from scoring.metrics import Unit, exact_sum, round_half_up
-from scoring.periods import Cadence, Period
+from scoring.periods import Cadence, Calendar, Period, period_of, previous
 from scoring.profiles import Profile
 from scoring.recognition import Counting, Rule
 from scoring.rules import RuleSet
+from scoring.schedule import at_local
 from scoring.scorecard import POINTS_PLACES, Band, Explained, Score, Scorecard, ScoreLine, score
 
 SCHEMA_VERSION = 1
@@ -436,6 +438,30 @@ def rescore(snapshot: Snapshot, corrected_actuals: Mapping[str, Decimal]) -> Sna
             "corrections": tuple(corrections[line.metric] for line in snapshot.lines if line.metric in corrections),
         }
     )
+
+
+# --- when a period closes ---------------------------------------------------------------------------
+
+
+def period_ended_by(period: Period, tz: ZoneInfo) -> datetime:
+    """The first instant after the period's last day on the clocks of `tz` (UTC)."""
+    return at_local(period.end + timedelta(days=1), time(0, 0), tz)
+
+
+def close_due_at(period: Period, *, at: time, tz: ZoneInfo) -> datetime:
+    """When the period closes: `at` on the clocks of `tz` on the first day after its last day (UTC)."""
+    return at_local(period.end + timedelta(days=1), at, tz)
+
+
+def period_to_close(now: datetime, cadence: Cadence, calendar: Calendar, *, at: time, tz: ZoneInfo) -> Period | None:
+    """The most recent period of `cadence` that has ended, if its close is due at `now`; else None.
+
+    Only that period: one that ended before it (downtime longer than a whole period, or a first
+    installation) is never closed here.
+    """
+    local_today = now.astimezone(tz).date()
+    latest = previous(period_of(local_today, cadence, calendar), cadence, calendar)
+    return latest if now >= close_due_at(latest, at=at, tz=tz) else None
 
 
 # --- the check-in's steps ---------------------------------------------------------------------------

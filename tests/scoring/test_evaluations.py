@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +16,10 @@ from scoring.evaluations import (
     CheckinFacts,
     FrozenMember,
     Snapshot,
+    close_due_at,
     freeze,
+    period_ended_by,
+    period_to_close,
     progression,
     records_of,
     rescore,
@@ -342,6 +346,38 @@ def test_more_of_any_actual_never_lowers_a_rescore(data):
         if data.draw(st.booleans())
     }
     assert rescore(snap, increases).total >= snap.total
+
+
+# --- when a period closes ---------------------------------------------------------------------------
+
+SIX = time(6, 0)
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def test_a_month_closes_at_the_close_time_on_the_first_day_after_it_in_the_workspace_zone():
+    # 1 November 2026 is the day New York falls back from EDT to EST: 06:00 there is 11:00 UTC
+    october = month_of(date(2026, 10, 1))
+    assert close_due_at(october, at=SIX, tz=NEW_YORK) == datetime(2026, 11, 1, 11, 0, tzinfo=UTC)
+    assert period_to_close(datetime(2026, 11, 1, 10, 59, tzinfo=UTC), "month", Calendar(), at=SIX, tz=NEW_YORK) is None
+    assert (
+        period_to_close(datetime(2026, 11, 1, 11, 0, tzinfo=UTC), "month", Calendar(), at=SIX, tz=NEW_YORK) == october
+    )
+    assert period_ended_by(october, NEW_YORK) == datetime(2026, 11, 1, 4, 0, tzinfo=UTC)  # midnight, still EDT
+
+
+def test_a_quarter_is_due_only_once_its_last_month_has_ended():
+    q3 = quarter_of(date(2026, 8, 1), Calendar())
+    assert period_to_close(datetime(2026, 12, 15, tzinfo=UTC), "quarter", Calendar(), at=SIX, tz=ZoneInfo("UTC")) == q3
+    q4 = period_to_close(datetime(2027, 1, 1, 6, tzinfo=UTC), "quarter", Calendar(), at=SIX, tz=ZoneInfo("UTC"))
+    assert q4 is not None and q4.key == "2026-Q4"
+    fiscal = Calendar(fiscal_year_start_month=4)
+    due = period_to_close(datetime(2026, 10, 1, 6, tzinfo=UTC), "quarter", fiscal, at=SIX, tz=ZoneInfo("UTC"))
+    assert due is not None and due.key == "FY2026-Q2"
+
+
+def test_after_a_long_downtime_only_the_latest_ended_period_is_due():
+    due = period_to_close(datetime(2027, 3, 10, tzinfo=UTC), "month", Calendar(), at=SIX, tz=ZoneInfo("UTC"))
+    assert due == month_of(date(2027, 2, 1))
 
 
 # --- the check-in's steps ---------------------------------------------------------------------------
