@@ -15,6 +15,8 @@ freeze years of history.
 
 from __future__ import annotations
 
+import logging
+
 from bot.clock import zone
 from bot.jobs.base import Job, JobContext, JobResult
 from bot.services import evaluations as service
@@ -22,6 +24,8 @@ from bot.store import evaluations, workspaces
 from scoring.evaluations import period_to_close
 
 NAME = "period_close"
+
+logger = logging.getLogger(__name__)
 
 
 def run(ctx: JobContext) -> JobResult:
@@ -47,8 +51,19 @@ def run(ctx: JobContext) -> JobResult:
         for workspace_id in everyone:
             if workspace_id in finished[period.key]:
                 continue
-            # Item 2 of issue 10 passes `announce` here: the check-in messages, queued with each batch.
-            result = service.close_period(ctx.db, config=config, workspace_id=workspace_id, period=period, now=now)
+            try:
+                # Item 2 of issue 10 passes `announce` here: the check-in messages, queued with each batch.
+                result = service.close_period(ctx.db, config=config, workspace_id=workspace_id, period=period, now=now)
+            except Exception:
+                # one workspace's failure must not hold back the others; the next run resumes this close
+                logger.exception(
+                    "period close: workspace %s %s %s failed; the next run resumes it",
+                    workspace_id,
+                    period.cadence,
+                    period.key,
+                )
+                counts["failed"] = counts.get("failed", 0) + 1
+                continue
             if result is not None:
                 counts["closed"] += 1
                 counts["frozen"] += result.frozen

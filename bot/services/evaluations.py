@@ -48,7 +48,7 @@ from scoring.records import Source
 logger = logging.getLogger(__name__)
 
 SYSTEM = "system"
-SOURCE = Source.ADMIN  # the audit's source for what Pacer itself records (no one typed it)
+CLOSE_SOURCE = "period_close"  # the audit's source for what the close job freezes
 
 
 class PeriodNotEnded(InputError):
@@ -172,6 +172,7 @@ def freeze_period(
     announce: Announce | None = None,
     batch: int | None = None,
     actor: str = SYSTEM,
+    source: str = CLOSE_SOURCE,
 ) -> PeriodFrozen:
     """Freeze the evaluation of every rep of the workspace whose profile has `cadence`, except bots,
     deactivated members and members registered after the period ended; reps already frozen are left
@@ -198,6 +199,7 @@ def freeze_period(
                 now=now,
                 announce=announce,
                 actor=actor,
+                source=source,
             )
         )
     return PeriodFrozen(period=period, reps=len(due), frozen=frozen)
@@ -212,6 +214,7 @@ def freeze_one(
     period: Period,
     now: datetime,
     actor: str,
+    source: str = Source.SLACK_COMMAND.value,
     announce: Announce | None = None,
 ) -> EvaluationView:
     """The member's evaluation for `period`, frozen now if it has none yet (it is then exactly what the
@@ -247,6 +250,7 @@ def freeze_one(
         now=now,
         announce=announce,
         actor=actor,
+        source=source,
     )
     with db.reading() as session:
         view = _view(session, workspace_id=workspace_id, member_id=member.id, period_key=period.key)
@@ -269,6 +273,7 @@ def _freeze_batch(
     now: datetime,
     announce: Announce | None,
     actor: str,
+    source: str,
 ) -> list[Frozen]:
     """Read the batch's figures as `/progress` does, then store what is not stored yet in one transaction."""
     with db.reading() as session:
@@ -334,7 +339,7 @@ def _freeze_batch(
                     "action": "evaluation.frozen",
                     "entity": "evaluation",
                     "entity_id": item.evaluation_id,
-                    "source": SOURCE.value,
+                    "source": source,
                     "at": now,
                     "after": {
                         "member": item.user_id,

@@ -24,6 +24,7 @@ from tests.support import reads
 FARMER_REP = "UREP0003"
 LATE = "UREP0004"  # joins after November has ended
 BOT = "UBOT0001"
+OTHER_TEAM, OTHER_REP = "T2OTHER", "UOTHER001"
 NOVEMBER = month_of(datetime(2026, 11, 1).date())
 
 # 06:00 in Shanghai (UTC+8, no daylight saving) on the first day after each period
@@ -184,7 +185,7 @@ def test_each_frozen_evaluation_is_audited_with_its_score(pacer, db):
     assert sorted(entries) == sorted(row.evaluation_id for row in rows)
     dana = next(row for row in rows if row.snapshot["member"]["user_id"] == REP)
     entry = entries[dana.evaluation_id]
-    assert (entry.actor, entry.entity, entry.at) == ("system", "evaluation", DEC_1_CLOSE)
+    assert (entry.actor, entry.source, entry.entity, entry.at) == ("system", "period_close", "evaluation", DEC_1_CLOSE)
     assert entry.after == {
         "member": REP,
         "period": "2026-11",
@@ -209,8 +210,8 @@ def test_a_batch_that_fails_half_way_is_frozen_by_the_next_run_and_no_one_twice(
         return real(session, **kwargs)
 
     monkeypatch.setattr(store, "insert_frozen", second_batch_fails)
-    with pytest.raises(RuntimeError):
-        close(pacer, DEC_1_CLOSE, one_per_batch)
+    failed = close(pacer, DEC_1_CLOSE, one_per_batch)
+    assert failed.counts == {"closed": 0, "frozen": 0, "failed": 1}
     assert frozen(db) == [(REP, "2026-11")]  # the first batch committed, the second rolled back
     assert closes(db)[2:] == [("month", "2026-11", 0, False)]  # started, not finished
 
@@ -220,6 +221,29 @@ def test_a_batch_that_fails_half_way_is_frozen_by_the_next_run_and_no_one_twice(
     assert result.counts["frozen"] == 1
     assert closes(db)[2:] == [("month", "2026-11", 2, True)]
     assert len(reads.audit(db, "evaluation.frozen")) == 2
+
+
+@pytest.mark.usefixtures("team")
+def test_a_workspace_whose_close_fails_holds_back_no_other_workspace(pacer, slack, db, monkeypatch):
+    slack.add_user(OTHER_REP, team_id=OTHER_TEAM, name="sam", tz="Europe/Paris")
+    pacer.clock.now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    assert "Logged" in pacer.deal(OTHER_REP, "7k Acme Corp", team_id=OTHER_TEAM).text
+    broken = workspace_of(db)
+    real = store.insert_frozen
+
+    def first_workspace_fails(session, **kwargs):
+        if kwargs["workspace_id"] == broken:
+            raise RuntimeError("a bad row")
+        return real(session, **kwargs)
+
+    monkeypatch.setattr(store, "insert_frozen", first_workspace_fails)
+    result = close(pacer, DEC_1_CLOSE)
+    assert result.counts == {"closed": 2, "frozen": 1, "failed": 1}  # the other one's November and Q3
+    assert frozen(db) == [(OTHER_REP, "2026-11")]
+
+    monkeypatch.setattr(store, "insert_frozen", real)
+    assert close(pacer, DEC_1_CLOSE).counts == {"closed": 1, "frozen": 2}
+    assert sorted(frozen(db)) == sorted([(REP, "2026-11"), (REP2, "2026-11"), (OTHER_REP, "2026-11")])
 
 
 @pytest.mark.usefixtures("team")
