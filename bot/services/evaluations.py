@@ -41,7 +41,7 @@ from scoring.evaluations import (
     period_ended_by,
     progression,
 )
-from scoring.periods import Cadence, Period
+from scoring.periods import Period
 from scoring.profiles import Profile
 from scoring.records import Source
 
@@ -146,9 +146,7 @@ def close_period(
     if row is None:
         with db.transaction() as session:
             evaluations.start_close(session, workspace_id=workspace_id, period=period, now=now)
-    result = freeze_period(
-        db, config=config, workspace_id=workspace_id, cadence=period.cadence, period=period, now=now, announce=announce
-    )
+    result = freeze_period(db, config=config, workspace_id=workspace_id, period=period, now=now, announce=announce)
     with db.transaction() as session:
         evaluations.finish_close(session, workspace_id=workspace_id, period=period, now=now)
     logger.info(
@@ -166,7 +164,6 @@ def freeze_period(
     *,
     config: PacerConfig,
     workspace_id: int,
-    cadence: Cadence,
     period: Period,
     now: datetime,
     announce: Announce | None = None,
@@ -174,7 +171,7 @@ def freeze_period(
     actor: str = SYSTEM,
     source: str = CLOSE_SOURCE,
 ) -> PeriodFrozen:
-    """Freeze the evaluation of every rep of the workspace whose profile has `cadence`, except bots,
+    """Freeze the evaluation of every rep of the workspace whose profile has the period's cadence, except bots,
     deactivated members and members registered after the period ended; reps already frozen are left
     as they are. Batches of `batch` reps (pacer.yml `evaluations.batch_size`), each committed on its own."""
     size = batch or config.evaluations.batch_size
@@ -184,7 +181,7 @@ def freeze_period(
             session, workspace_id=workspace_id, period_key=period.key, registered_before=ended
         )
         book = rules.book(session, workspace_id=workspace_id, config=config)
-    due = [(rep, profile) for rep in candidates if (profile := _profile(config, rep)).cadence == cadence]
+    due = [(rep, profile) for rep in candidates if (profile := _profile(config, rep)).cadence == period.cadence]
     in_force = rules.for_period(book, period)
     frozen = 0
     for start in range(0, len(due), size):

@@ -55,7 +55,7 @@ _UNFROZEN = (
         MEMBER.c.role == "rep",
         MEMBER.c.is_bot.is_(False),
         MEMBER.c.deleted.is_(False),
-        MEMBER.c.created_at < bindparam("registered_before"),
+        MEMBER.c.created_at < bindparam("registered_before", type_=MEMBER.c.created_at.type),
         ~exists().where(
             EVALUATION.c.workspace_id == MEMBER.c.workspace_id,
             EVALUATION.c.member_id == MEMBER.c.id,
@@ -66,16 +66,11 @@ _UNFROZEN = (
 )
 
 
-def unfrozen_reps(
-    session: Session, *, workspace_id: int, period_key: str, registered_before: datetime, member_ids: Sequence[int] = ()
-) -> list[Rep]:
+def unfrozen_reps(session: Session, *, workspace_id: int, period_key: str, registered_before: datetime) -> list[Rep]:
     """Reps (role rep, not a bot, not deactivated) registered before `registered_before` who have no
-    evaluation for the period yet, by member id; only those of `member_ids` when given."""
-    query = _UNFROZEN
-    if member_ids:
-        query = query.where(MEMBER.c.id.in_(list(member_ids)))
+    evaluation for the period yet, by member id."""
     rows = session.connection().execute(
-        query, {"workspace_id": workspace_id, "period_key": period_key, "registered_before": registered_before}
+        _UNFROZEN, {"workspace_id": workspace_id, "period_key": period_key, "registered_before": registered_before}
     )
     return [Rep(*row) for row in rows]
 

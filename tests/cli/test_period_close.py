@@ -86,7 +86,7 @@ def populate(db: Database, reps: int) -> None:
 
 
 def count(db: Database, table: type) -> int:
-    with db.engine.connect() as c:
+    with db.read_engine.connect() as c:  # never the write lock: the close is writing
         return int(c.execute(select(func.count()).select_from(table.__table__)).scalar_one())
 
 
