@@ -6,7 +6,7 @@ A broken file fails at start with the file, the key and what is wrong, never lat
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -106,6 +106,32 @@ class TrainingConfig(_Strict):
     required: list[str] = Field(default_factory=list, description="courses every rep must complete")
 
 
+CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
+
+
+class EvaluationsConfig(_Strict):
+    """The period close that freezes every rep's evaluation (see bot.jobs.period_close)."""
+
+    close_at: str = Field(default="06:00", description="HH:MM in `timezone` on the first day after a period's last day")
+    batch_size: int = Field(default=500, ge=1, le=5000, description="reps frozen per transaction")
+
+    @field_validator("close_at", mode="before")
+    @classmethod
+    def _clock_time(cls, value: object) -> object:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(
+                'write the time in quotes, such as "06:00" (without quotes YAML reads a time like 18:30 as the '
+                "number 1110)"
+            )
+        if not isinstance(value, str) or not CLOCK_TIME.match(value.strip()):
+            raise ValueError('a time of day as "HH:MM" on the 24-hour clock, such as "06:00"')
+        return value.strip()
+
+    @property
+    def close_time(self) -> time:
+        return time.fromisoformat(self.close_at)
+
+
 class PacerConfig(_Strict):
     """The parsed pacer.yml. Defaults make an empty file (or none) a working configuration."""
 
@@ -118,6 +144,7 @@ class PacerConfig(_Strict):
     admins: list[str] = Field(default_factory=list)
     calendar: CalendarConfig = Field(default_factory=CalendarConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
+    evaluations: EvaluationsConfig = Field(default_factory=EvaluationsConfig)
     default_profile: str = "hunter"
     profiles: dict[str, dict[str, Any] | None] = Field(
         default_factory=dict, description="overrides of hunter/farmer/strategic, or new profiles"

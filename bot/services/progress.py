@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlmodel import Session
 
@@ -55,58 +57,106 @@ def subject_of(session: Session, caller: Caller, user_id: str | None) -> Member:
     return target
 
 
+@dataclass(frozen=True)
+class Figures:
+    """A rep's scorecard for a period: what `/progress` shows, and what an evaluation freezes at close."""
+
+    member_id: int
+    profile: Profile
+    actuals: dict[str, Decimal]
+    targets: dict[str, Decimal]  # the rep's own goals (profile defaults apply to the other lines)
+    score: Score
+    payout: Payout
+    sources: dict[str, dict[str, int]]
+
+
+def figures(
+    session: Session,
+    *,
+    workspace_id: int,
+    config: PacerConfig,
+    period: Period,
+    in_force: PeriodRules,
+    reps: Sequence[tuple[int, Profile]],
+) -> dict[int, Figures]:
+    """Each rep's figures for `period` under the rules in force, from one query per kind of fact for all
+    of them: actuals, goals, the deals the incentive plan pays on, and the sources of the records.
+
+    `reps` are (member id, profile). The year-long repurchase scan runs only for reps whose scorecard
+    has `repurchase_rate`.
+    """
+    ids = [member_id for member_id, _ in reps]
+    actuals = metrics.actuals(
+        session,
+        workspace_id=workspace_id,
+        period=period,
+        rule=in_force.counting,
+        premium_lines=in_force.premium_lines,
+        required_courses=set(config.training.required),
+        member_ids=ids,
+        repurchase_for=[member_id for member_id, profile in reps if profile.scorecard.line("repurchase_rate")],
+    )
+    own_targets = goals.targets(session, workspace_id=workspace_id, period=period, member_ids=ids)
+    paid = metrics.paid_deals(
+        session,
+        workspace_id=workspace_id,
+        member_ids=ids,
+        period=period,
+        rule=in_force.counting,
+        premium_lines=in_force.premium_lines,
+    )
+    sources = metrics.sources(session, workspace_id=workspace_id, member_ids=ids, period=period, rule=in_force.counting)
+    found: dict[int, Figures] = {}
+    for member_id, profile in reps:
+        targets = own_targets.get(member_id, {})
+        deals = [
+            PayDeal(number=n, amount=a, product_line=p, premium=prem, new_customer=new)
+            for n, a, p, prem, new in paid.get(member_id, ())
+        ]
+        revenue_target = targets.get("revenue") or next(
+            (line.target for line in profile.scorecard.lines if line.metric == "revenue"), None
+        )
+        found[member_id] = Figures(
+            member_id=member_id,
+            profile=profile,
+            actuals=actuals[member_id],
+            targets=targets,
+            score=score(profile.scorecard, actuals=actuals[member_id], targets=targets),
+            payout=payout(profile.plan, deals=deals, revenue_target=revenue_target, currency=config.currency),
+            sources=sources[member_id],
+        )
+    return found
+
+
 def progress(
     session: Session, caller: Caller, member: Member, *, config: PacerConfig, period: Period | None = None
 ) -> Progress:
     assert member.id is not None
-    person = members.as_person(member)
     profile = config.profile_for(member.user_id, member.profile)
     calendar = config.calendar.calendar()
     today = caller.today
     period = period or period_of(today, profile.cadence, calendar)
     in_force = rules.period_rules(session, workspace_id=caller.workspace_id, config=config, period=period)
-    actuals = metrics.actuals(
+    found = figures(
         session,
         workspace_id=caller.workspace_id,
+        config=config,
         period=period,
-        rule=in_force.counting,
-        premium_lines=in_force.premium_lines,
-        required_courses=set(config.training.required),
-        member_ids=[member.id],
+        in_force=in_force,
+        reps=[(member.id, profile)],
     )[member.id]
-    own_targets = goals.targets(session, workspace_id=caller.workspace_id, period=period, member_ids=[member.id]).get(
-        member.id, {}
-    )
-    result = score(profile.scorecard, actuals=actuals, targets=own_targets)
     paces = {
         line.metric: pace(actual=line.actual, target=line.target, period=period, today=today, calendar=calendar)
-        for line in result.lines
+        for line in found.score.lines
     }
-    deals = [
-        PayDeal(number=n, amount=a, product_line=p, premium=prem, new_customer=new)
-        for n, a, p, prem, new in metrics.paid_deals(
-            session,
-            workspace_id=caller.workspace_id,
-            member_id=member.id,
-            period=period,
-            rule=in_force.counting,
-            premium_lines=in_force.premium_lines,
-        )
-    ]
-    revenue_target = own_targets.get("revenue") or next(
-        (line.target for line in profile.scorecard.lines if line.metric == "revenue"), None
-    )
-    plan_payout = payout(profile.plan, deals=deals, revenue_target=revenue_target, currency=config.currency)
     return Progress(
-        person=person,
+        person=members.as_person(member),
         profile=profile,
         period=period,
         today=today,
-        score=result,
+        score=found.score,
         paces=paces,
-        payout=plan_payout,
-        sources=metrics.sources(
-            session, workspace_id=caller.workspace_id, member_id=member.id, period=period, rule=in_force.counting
-        ),
+        payout=found.payout,
+        sources=found.sources,
         rules=in_force,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,3 +39,9 @@ def record(
         "at": at,
     }
     session.connection().execute(_INSERT, values)
+
+
+def record_many(session: Session, entries: Sequence[dict[str, Any]]) -> None:
+    """Several entries in one statement (the keys of `record`'s arguments, `before` and `after` optional)."""
+    if entries:
+        session.connection().execute(_INSERT, [{"before": None, "after": None, **entry} for entry in entries])

@@ -379,52 +379,59 @@ def _training(*, members: bool) -> tuple[Select[Any], Fold]:
     return query, fold
 
 
+PaidDeal = tuple[int, Decimal, str | None, bool, bool]
+"""(number, amount, product line, premium, first deal with the customer)."""
+
+
 def paid_deals(
     session: Session,
     *,
     workspace_id: int,
-    member_id: int,
+    member_ids: Sequence[int],
     period: Period,
     rule: Rule | Counting,
     premium_lines: Collection[str],
-) -> list[tuple[int, Decimal, str | None, bool, bool]]:
-    """(number, amount, product line, premium, first deal with the customer) of the member's deals
-    counting in the period, in the order they counted — what the incentive plan pays on."""
+) -> dict[int, list[PaidDeal]]:
+    """Each member's deals counting in the period, in the order they counted — what the incentive plan
+    pays on — in one query for all of them (a member with none is absent)."""
     rows = session.connection().execute(
         _paid_deals(rule),
-        {"workspace_id": workspace_id, "member_id": member_id, "start": period.start, "end": period.end},
+        {"workspace_id": workspace_id, "members": list(member_ids), "start": period.start, "end": period.end},
     )
-    return [
-        (number, Decimal(minor) / CENTS, line, line in premium_lines, bool(first))
-        for number, minor, line, first in rows
-    ]
+    found: dict[int, list[PaidDeal]] = defaultdict(list)
+    for owner, number, minor, line, first in rows:
+        found[owner].append((number, Decimal(minor) / CENTS, line, line in premium_lines, bool(first)))
+    return dict(found)
 
 
 @lru_cache(maxsize=16)
 def _paid_deals(rule: Rule | Counting) -> Select[Any]:
     counted = counted_on(rule)
     return (
-        select(DEAL.c.number, DEAL.c.amount_minor, DEAL.c.product_line, first_with_customer(DEAL))
+        select(DEAL.c.owner_id, DEAL.c.number, DEAL.c.amount_minor, DEAL.c.product_line, first_with_customer(DEAL))
         .where(
             DEAL.c.workspace_id == _WORKSPACE,
-            DEAL.c.owner_id == bindparam("member_id"),
+            DEAL.c.owner_id.in_(_MEMBERS),
             DEAL.c.voided_at.is_(None),
             counted_between(rule, _START, _END),
         )
-        .order_by(counted, DEAL.c.number)
+        .order_by(DEAL.c.owner_id, counted, DEAL.c.number)
     )
 
 
 def sources(
-    session: Session, *, workspace_id: int, member_id: int, period: Period, rule: Rule | Counting
-) -> dict[str, dict[str, int]]:
-    """How many of the member's deals, activities, surveys and courses in the period came from each source."""
+    session: Session, *, workspace_id: int, member_ids: Sequence[int], period: Period, rule: Rule | Counting
+) -> dict[int, dict[str, dict[str, int]]]:
+    """For each member: how many of their deals, activities, surveys and courses in the period came from
+    each source (`{"deals": {"command": 3}, "activities": {}, …}`); one query per kind of record for all of them."""
     connection = session.connection()
-    params = {"workspace_id": workspace_id, "member_id": member_id, "start": period.start, "end": period.end}
-    return {
-        kind: {source: int(n or 0) for source, n in connection.execute(statement, params)}
-        for kind, statement in _sources(rule).items()
-    }
+    params = {"workspace_id": workspace_id, "members": list(member_ids), "start": period.start, "end": period.end}
+    statements = _sources(rule)
+    found: dict[int, dict[str, dict[str, int]]] = {m: {kind: {} for kind in statements} for m in member_ids}
+    for kind, statement in statements.items():
+        for member_id, source, n in connection.execute(statement, params):
+            found[member_id][kind][source] = int(n or 0)
+    return found
 
 
 @lru_cache(maxsize=16)
@@ -445,8 +452,8 @@ def _sources(rule: Rule | Counting) -> dict[str, Select[Any]]:
     for kind, (table, member, amount, dates) in kinds.items():
         live = [table.c.voided_at.is_(None)] if "voided_at" in table.c else []
         statements[kind] = (
-            select(table.c.source, amount)
-            .where(table.c.workspace_id == _WORKSPACE, member == bindparam("member_id"), *live, *dates)
-            .group_by(table.c.source)
+            select(member, table.c.source, amount)
+            .where(table.c.workspace_id == _WORKSPACE, member.in_(_MEMBERS), *live, *dates)
+            .group_by(member, table.c.source)
         )
     return statements

@@ -393,3 +393,72 @@ class SchedulerLease(SQLModel, table=True):
     leading_since: datetime
     heartbeat_at: datetime
     dispatched_at: datetime | None = None
+
+
+class Evaluation(SQLModel, table=True):
+    """A rep's evaluation for one period, frozen at its close: one per workspace, member and period.
+
+    The figures are in `evaluation_version` rows, which are never changed; `version` names the one in
+    force (1, the freeze, until a correction adds another). The check-in's steps are facts with their
+    times; its status is derived from them (`scoring.evaluations.progression`), never stored as a word.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "member_id", "period_key"),
+        Index("ix_evaluation_period", "workspace_id", "period_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    member_id: int = Field(foreign_key="member.id")
+    period_key: str = Field(max_length=16, description="2026-11, 2026-Q4 or FY2026-Q1")
+    cadence: str = Field(max_length=8, description="month or quarter: the profile's evaluation cadence")
+    period_start: date
+    period_end: date
+    profile: str = Field(max_length=40)
+    manager_user_id: str | None = Field(default=None, max_length=32, description="the evaluating manager at close")
+    version: int = Field(default=1, description="the version in force")
+    self_review_at: datetime | None = None
+    feedback_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    closed_at: datetime | None = None
+    created_at: datetime
+
+
+class EvaluationVersion(SQLModel, table=True):
+    """One version of an evaluation's figures: version 1 is the freeze at close, a later one a correction
+    (an upheld appeal) scored with the same frozen rules. Rows are only ever inserted."""
+
+    __tablename__ = "evaluation_version"
+    __table_args__ = (UniqueConstraint("evaluation_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    evaluation_id: int = Field(foreign_key="evaluation.id")
+    version: int
+    snapshot: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    total: Decimal = Field(sa_column=Column(ExactDecimal, nullable=False))
+    rating: str = Field(max_length=200)
+    reason: str = Field(max_length=300, description="why this version exists: 'frozen at close', an appeal…")
+    created_by: str = Field(max_length=32, description="Slack user id, or 'system'")
+    created_at: datetime
+
+
+class PeriodClose(SQLModel, table=True):
+    """The close of one period for one cadence in a workspace: started once, finished once.
+
+    A close that started and never finished (a crash) is resumed by the next run of the job.
+    """
+
+    __tablename__ = "period_close"
+    __table_args__ = (UniqueConstraint("workspace_id", "cadence", "period_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    cadence: str = Field(max_length=8)
+    period_key: str = Field(max_length=16)
+    period_start: date
+    period_end: date
+    started_at: datetime
+    finished_at: datetime | None = None
+    frozen: int = Field(default=0, description="the period's evaluations when the close finished")

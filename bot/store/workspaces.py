@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import bindparam, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.store.common import insert_ignoring_conflict
 from bot.store.tables import Workspace
@@ -20,6 +20,11 @@ def ensure_workspace(session: Session, *, team_id: str, now: datetime) -> Worksp
         session, Workspace, {"team_id": team_id, "created_at": now, "deal_seq": 0, "activity_seq": 0}, ["team_id"]
     )
     return session.exec(select(Workspace).where(Workspace.team_id == team_id)).one()
+
+
+def ids(session: Session) -> list[int]:
+    """Every workspace's id, oldest first."""
+    return [int(found) for found in session.exec(select(Workspace.id).order_by(col(Workspace.id))) if found is not None]
 
 
 _WORKSPACE = Workspace.__table__  # type: ignore[attr-defined]
