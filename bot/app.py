@@ -6,10 +6,12 @@ import json
 import logging
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
@@ -55,7 +57,7 @@ class _SlackRequestHandler(SlackRequestHandler):
         raw, headers = b"", request.get_headers()
         try:
             raw = request.environ["wsgi.input"].read(int(request.environ.get("CONTENT_LENGTH") or 0))
-            bolt_request = BoltRequest(body=raw.decode("utf-8"), query=request.query_string, headers=headers)
+            bolt_request = _bolt_request(raw.decode("utf-8"), query=request.query_string, headers=headers)
             problem = problem_with(bolt_request.body)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError):
             problem = "the body is not readable as Slack's JSON or form encoding"
@@ -66,6 +68,23 @@ class _SlackRequestHandler(SlackRequestHandler):
             return BoltResponse(status=401, body={"error": "invalid request"})
         logger.warning("malformed request refused: %s", problem)
         return bad_request(problem)
+
+
+def _bolt_request(raw: str, *, query: str | None, headers: dict[str, Any]) -> BoltRequest:
+    """Bolt's request, read right even when a form body merely mentions the word "payload".
+
+    Bolt reads any form body containing the text `payload` as an interactive payload, and a slash
+    command whose text says "payload" (`/deal 500 Payload Ltd`, typed in lower case) then comes out
+    empty and unanswered. Such a body is read as the plain form it is, and the context built again
+    from it. The raw body, which the signature is checked against, is left as it came.
+    """
+    request = BoltRequest(body=raw, query=query, headers=headers)
+    if not request.body and raw and not raw.lstrip().startswith("{"):
+        form = dict(parse_qsl(raw, keep_blank_values=True))
+        if form and "payload" not in form:
+            request.body = form
+            request.context = build_context(BoltContext({}), form)
+    return request
 
 
 class WsgiApp:

@@ -204,3 +204,16 @@ def test_the_activity_form_refuses_a_look_alike_count(pacer, db):
     assert body["response_action"] == "errors"
     assert body["errors"]["count"].startswith("The count must be a whole number from 1 to 500.")
     assert reads.activities(db) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "text"),
+    [("/deal", "500 payload"), ("/deal", "500 Acme note:the payload arrived"), ("/activity", "call payload")],
+)
+def test_a_command_that_mentions_the_word_payload_is_read_as_the_command_it_is(pacer, db, command, text):
+    response = pacer.command(REP, command, text)
+
+    assert response.status == 200
+    assert "Logged" in response.text
+    stored = reads.deals(db) if command == "/deal" else reads.activities(db)
+    assert len(stored) == 1
