@@ -24,7 +24,6 @@ Results are printed and written to benchmarks/results/ (git-ignored).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
@@ -43,14 +42,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from slack_sdk import WebClient  # noqa: E402
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 import bot.services.evaluations as evaluation_service  # noqa: E402
 import bot.services.progress as progress_service  # noqa: E402
 import bot.store.audit as audit_store  # noqa: E402
 import bot.store.evaluations as evaluation_store  # noqa: E402
-from benchmarks.scoring_at_scale import REQUIRED_COURSES, generate, server_cpu_s, setup  # noqa: E402
+from benchmarks.scoring_at_scale import REQUIRED_COURSES, finish, generate, server_cpu_s, setup  # noqa: E402
 from bot.config import EvaluationsConfig, PacerConfig, ProductLine, TrainingConfig  # noqa: E402
 from bot.directory import Caller  # noqa: E402
 from bot.jobs import period_close  # noqa: E402
@@ -242,23 +240,7 @@ def main() -> int:
         "runs": runs,
         "stored": counts,
     }
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"period_close-{db.engine.dialect.name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(result, indent=2, default=str))
-    print(f"written: {path}")
-    db.dispose()
-    if args.keep:
-        print(f"kept: {url}")
-    elif schema is not None:
-        admin = create_engine(make_url(url).set(query={}))
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-    elif folder is not None:
-        for child in folder.iterdir():
-            child.unlink()
-        folder.rmdir()
+    finish("period_close", db, result, url=url, schema=schema, folder=folder, keep=args.keep)
     return 0
 
 

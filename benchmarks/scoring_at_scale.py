@@ -30,6 +30,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -411,13 +412,21 @@ def main() -> int:
         "all_reps_runs": runs,
         "one_rep": single,
     }
+    finish("scoring", db, result, url=url, schema=schema, folder=folder, keep=args.keep)
+    return 0
+
+
+def finish(
+    name: str, db: Database, result: dict[str, Any], *, url: str, schema: str | None, folder: Path | None, keep: bool
+) -> None:
+    """Write the figures to benchmarks/results/, then drop the data set unless it is to be kept."""
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"scoring-{db.engine.dialect.name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    path = out / f"{name}-{db.engine.dialect.name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(result, indent=2, default=str))
     print(f"written: {path}")
     db.dispose()
-    if args.keep:
+    if keep:
         print(f"kept: {url}")
     elif schema is not None:
         admin = create_engine(make_url(url).set(query={}))
@@ -428,7 +437,6 @@ def main() -> int:
         for child in folder.iterdir():
             child.unlink()
         folder.rmdir()
-    return 0
 
 
 if __name__ == "__main__":
