@@ -485,8 +485,12 @@ def export_evaluations(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        with output.open("w", encoding="utf-8", newline="") as file:
-            file.write(text)
+        try:
+            with output.open("w", encoding="utf-8", newline="") as file:
+                file.write(text)
+        except OSError as exc:
+            typer.echo(f"pacer: can't write {output}: {exc.strerror or exc}", err=True)
+            raise typer.Exit(code=1) from None
     where = f" in {workspace.team_id}" if workspace is not None else ""
     if not records:
         typer.echo(

@@ -238,6 +238,13 @@ def test_the_output_file_gets_the_export_and_the_export_is_audited(run, db, tmp_
 
 
 @pytest.mark.usefixtures("november")
+def test_an_output_file_that_cannot_be_written_is_exit_1_with_the_reason(run, tmp_path):
+    result = run("export", "evaluations", "--period", "2026-11", "--output", str(tmp_path / "no" / "such" / "x.csv"))
+
+    assert result.exit_code == 1 and "can't write" in result.stderr and "No such file or directory" in result.stderr
+
+
+@pytest.mark.usefixtures("november")
 def test_a_real_pacer_process_writes_utf8_csv_with_a_header_row(db, tmp_path):
     dana = frozen(db, REP)
     with db.transaction() as session:
