@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -22,8 +23,10 @@ jobs_cli = typer.Typer(help="Scheduled jobs: list them, or run one now.", no_arg
 cli.add_typer(db_cli, name="db")
 cli.add_typer(config_cli, name="config")
 outbox_cli = typer.Typer(help="Messages owed to Slack: counts, and the ones that need a human.", no_args_is_help=True)
+export_cli = typer.Typer(help="Records out of Pacer, for HR and other systems.", no_args_is_help=True)
 cli.add_typer(jobs_cli, name="jobs")
 cli.add_typer(outbox_cli, name="outbox")
+cli.add_typer(export_cli, name="export")
 
 CONNECT_HELP = """\
 Create the Slack app from manifest.yml (https://api.slack.com/apps → Create New App → From a manifest),
@@ -380,6 +383,123 @@ def _report_problems(filename: str, problems: list[Any]) -> None:
         typer.echo(problem.render(filename), err=True)
     typer.echo(f"{filename}: imported 0, already present 0, errors {len(problems)} — nothing was stored", err=True)
     raise typer.Exit(code=1)
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+def _export_example(period: str, team_id: str | None, format: ExportFormat, output: Path | None) -> str:
+    """A complete `pacer export evaluations` command: the one asked for, made right."""
+    words = ["pacer", "export", "evaluations", "--period", period]
+    if team_id is not None:
+        words += ["--team-id", team_id]
+    if format is not ExportFormat.csv:
+        words += ["--format", format.value]
+    if output is not None:
+        words += ["--output", str(output)]
+    return shlex.join(words)
+
+
+@export_cli.command("evaluations")
+def export_evaluations(
+    period: Annotated[
+        str, typer.Option("--period", help="2026-11, 2026-Q4, last-month, last-quarter (in pacer.yml's timezone)")
+    ],
+    format: Annotated[ExportFormat, typer.Option("--format", help="csv (a header row) or json (a list)")] = (
+        ExportFormat.csv
+    ),
+    team_id: Annotated[
+        str | None,
+        typer.Option("--team-id", help="Slack workspace id (T…); needed when the database holds several"),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="write to this file (default: standard output)", dir_okay=False)
+    ] = None,
+) -> None:
+    """Every evaluation of a period (the version in force), one row per rep, for HR.
+
+    Columns: workspace, period, rep_user_id, rep_name, manager_user_id,
+    team, profile, score, rating, status, version, frozen_at, payout_total,
+    currency, then points:<metric> for each metric of the profiles present.
+    JSON adds each metric's line, numbers as exact decimal strings.
+
+    CSV text cells that start with = + - @ (or a tab or carriage return)
+    get a ' in front, so a spreadsheet shows them as text. A period with no
+    evaluations gives just the header (CSV) or [] (JSON) and exits 0.
+    """
+    from bot.clock import local_today, system_clock, zone
+    from bot.services import exports
+    from bot.store.engine import Database
+    from bot.store.migrate import current_revision, head_revision
+    from scoring.errors import InputError
+    from scoring.exports import to_csv, to_json
+    from scoring.periods import month_of, parse_period, previous
+
+    settings = load_settings()
+    config = load_pacer_config(settings)
+    if team_id is not None and not TEAM_ID.match(team_id):
+        raise fail(f"pacer: --team-id {team_id!r} is not a Slack workspace id (like T012AB3CD)")
+    now = system_clock()
+    today = local_today(now, zone(None, config.timezone))
+    calendar = config.calendar.calendar()
+    last_month = previous(month_of(today), "month", calendar).key
+    chosen_period = None
+    bad_period = None
+    try:
+        chosen_period = parse_period(
+            period,
+            today=today,
+            cadence=config.profile_named(config.default_profile).cadence,
+            calendar=calendar,
+            command="pacer export evaluations --period",
+        )
+    except InputError as exc:
+        bad_period = exc
+    good_period = period if chosen_period is not None else last_month
+    db = Database(settings.database_url)
+    try:
+        if current_revision(db.engine) != head_revision():
+            raise fail("pacer: the database schema is not up to date; run `pacer db upgrade` first")
+        try:
+            with db.reading() as session:
+                workspace = exports.workspace_to_export(session, team_id=team_id)
+        except (exports.WorkspaceNotNamed, exports.UnknownWorkspace) as exc:
+            if not exc.choices:
+                raise fail(f"pacer: {exc.message}") from None
+            example = _export_example(good_period, exc.choices[0].team_id, format, output)
+            raise fail(f"pacer: {exc.message}; for example: {example}") from None
+        if bad_period is not None or chosen_period is None:
+            message = bad_period.message if bad_period is not None else "that period can't be read"
+            example = _export_example(last_month, team_id, format, output)
+            raise fail(f"pacer: --period {period!r}: {message}\nFor example: {example}")
+        records = (
+            []
+            if workspace is None
+            else exports.export_evaluations(db, workspace=workspace, period=chosen_period, format=format.value, now=now)
+        )
+    finally:
+        db.dispose()
+    text = to_csv(records) if format is ExportFormat.csv else to_json(records)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        try:
+            with output.open("w", encoding="utf-8", newline="") as file:
+                file.write(text)
+        except OSError as exc:
+            typer.echo(f"pacer: can't write {output}: {exc.strerror or exc}", err=True)
+            raise typer.Exit(code=1) from None
+    where = f" in {workspace.team_id}" if workspace is not None else ""
+    if not records:
+        typer.echo(
+            f"pacer: no evaluations for {chosen_period.label} ({chosen_period.key}){where}: a period's evaluations "
+            "are frozen when it closes (see `pacer jobs run period_close`)",
+            err=True,
+        )
+    elif output is not None:
+        typer.echo(f"{output}: {len(records)} evaluation(s) of {chosen_period.label}{where}", err=True)
 
 
 def main() -> None:

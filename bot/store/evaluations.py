@@ -167,6 +167,27 @@ def evaluations_in(session: Session, *, workspace_id: int, period_key: str) -> l
     )
 
 
+def in_force_in(
+    session: Session, *, workspace_id: int, period_key: str
+) -> list[tuple[Evaluation, EvaluationVersion, str | None]]:
+    """Every evaluation of the period in the workspace with its version in force and the rep's team now,
+    by member id."""
+    rows = session.exec(
+        select_model(Evaluation, EvaluationVersion, Member.team)
+        .join(
+            EvaluationVersion,
+            and_(
+                col(EvaluationVersion.evaluation_id) == col(Evaluation.id),
+                col(EvaluationVersion.version) == col(Evaluation.version),
+            ),
+        )
+        .join(Member, col(Member.id) == col(Evaluation.member_id))
+        .where(Evaluation.workspace_id == workspace_id, Evaluation.period_key == period_key)
+        .order_by(col(Evaluation.member_id))
+    )
+    return [(evaluation, current, team) for evaluation, current, team in rows]
+
+
 def versions_of(session: Session, *, evaluation_id: int) -> list[EvaluationVersion]:
     """Every version of the evaluation, oldest first."""
     return list(

@@ -27,6 +27,11 @@ def ids(session: Session) -> list[int]:
     return [int(found) for found in session.exec(select(Workspace.id).order_by(col(Workspace.id))) if found is not None]
 
 
+def every(session: Session) -> list[Workspace]:
+    """Every workspace, oldest first."""
+    return list(session.exec(select(Workspace).order_by(col(Workspace.id))))
+
+
 _WORKSPACE = Workspace.__table__  # type: ignore[attr-defined]
 _NEXT = {
     kind: update(_WORKSPACE)

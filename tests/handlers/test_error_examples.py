@@ -20,6 +20,7 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -34,7 +35,8 @@ from bot.directory import Caller
 from bot.services import admin as admin_service
 from bot.services import goals as goals_service
 from bot.services import leaderboard as leaderboard_service
-from bot.store import members
+from bot.store import members, workspaces
+from bot.store.engine import Database
 from handlers.errors import APOLOGY
 from scoring.errors import PacerError
 from scoring.metrics import metric
@@ -765,7 +767,18 @@ CLI_CASES = {
     "job-unknown": ["jobs", "run", "nudge"],
     "at-not-a-time": ["jobs", "run", "reminders", "--at", "yesterday"],
     "at-without-a-zone": ["jobs", "run", "reminders", "--at", "2026-11-24T09:00"],
+    "export-unknown-period": ["export", "evaluations", "--period", "2026-13", "--format", "json"],
+    "export-without-a-workspace": ["export", "evaluations", "--period", "last-month"],
 }
+
+
+def two_workspaces(db: Database) -> None:
+    with db.transaction() as session:
+        for team_id in ("T1", "T2"):
+            workspaces.ensure_workspace(session, team_id=team_id, now=datetime(2026, 11, 24, tzinfo=UTC))
+
+
+CLI_SETUP: dict[str, Callable[[Database], None]] = {"export-without-a-workspace": two_workspaces}
 
 
 def cli_example_sites() -> list[Site]:
@@ -793,12 +806,13 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) 
         yield {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.url}
 
 
-@pytest.mark.usefixtures("db")  # empty tables
 @pytest.mark.parametrize("case", CLI_CASES)
 def test_the_example_in_every_command_line_error_is_a_command_that_works(
-    case: str, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    case: str, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, db: Database
 ) -> None:
     CLI_RAN.add(case)
+    if case in CLI_SETUP:  # otherwise the tables are empty
+        CLI_SETUP[case](db)
     failed: list[tuple[str, list[Position]]] = []
     fail = bot.cli.fail
 
