@@ -13,6 +13,13 @@ be looked up afterwards. Outcomes per message:
   sent again. A channel post cannot be looked up (see `can_reconcile`) and becomes `unknown`;
 * `failed` with Slack's error.
 
+A message to a group of people ("U1,U2") is posted in their group DM: opened with
+`conversations.open(users=...)` (idempotent at Slack: the same people, the same conversation) unless
+an earlier message recorded its id, and reconciled from its history like a DM. A thread reply
+(`reply_to`) is posted in its parent's conversation with `thread_ts` = the parent's ts, and
+reconciled from the thread (`conversations.replies`). See bot/store/outbox.py for when replies
+are claimed.
+
 A sender never posts a claimed message later than `timeout + CLAIM_MARGIN` before its claim
 expires, so a message is never both posted by a slow sender and checked by another one.
 """
@@ -24,7 +31,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
@@ -289,18 +296,54 @@ class OutboxSender:
             # A payload's `text` is plain text that may quote users (a customer, a team): escaped here,
             # the one door every queued message leaves by, as the builders escape the blocks.
             payload["text"] = escape(payload["text"])
+        if claim.reply_to is not None:
+            if not claim.thread_ts:
+                return _Outcome("failed", "failed", error=f"its parent {claim.reply_to} has no ts: not sent")
+            payload["thread_ts"] = claim.thread_ts
+        channel = claim.channel
+        if claim.conversation and (outbox.is_group(claim.channel) or claim.reply_to is not None):
+            channel = claim.conversation
+        elif outbox.is_group(claim.channel):
+            opened = self._open(claim)
+            if isinstance(opened, _Outcome):
+                return opened
+            channel = opened
         try:
-            response = self.client.chat_postMessage(channel=claim.channel, **payload)
+            response = self.client.chat_postMessage(channel=channel, **payload)
         except SlackApiError as exc:
-            return self._slack_error(claim, exc)
+            outcome = self._slack_error(claim, exc)
         except URLError as exc:
             # urllib wraps errors raised while connecting and sending: Slack never had the request.
-            return self._retry_later(claim, f"connection failed before Slack had the message: {exc.reason}")
+            outcome = self._retry_later(claim, f"connection failed before Slack had the message: {exc.reason}")
         except (OSError, http.client.HTTPException) as exc:
             # Raised while waiting for the answer (read timeout, reset, remote disconnected).
             what = "read timeout" if isinstance(exc, TimeoutError) else f"connection dropped ({exc!r})"
-            return self._ambiguous(claim, f"{what} after the message went out")
-        return _Outcome("sent", "sent", ts=response.get("ts"), conversation=response.get("channel"))
+            outcome = self._ambiguous(claim, f"{what} after the message went out")
+        else:
+            return _Outcome("sent", "sent", ts=response.get("ts"), conversation=response.get("channel") or channel)
+        # Remember where it went (a group DM just opened, a reply's thread), for the next attempt or look-up.
+        return replace(outcome, conversation=channel) if channel != claim.channel else outcome
+
+    def _open(self, claim: Claim) -> str | _Outcome:
+        """The group DM of a message's people (or the DM of a reply's user), opened at Slack.
+
+        Opening is idempotent, so a failure of any kind is simply tried again later; a 429 pauses
+        the workspace like one on a post."""
+        try:
+            response = self.client.conversations_open(users=claim.channel)
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            error = str(exc.response.get("error") or f"HTTP {status}")
+            if status == 429:
+                retry_at = self.clock() + timedelta(seconds=_retry_after(exc))
+                error = f"rate limited opening the conversation: the workspace waits until {retry_at:%H:%M:%S} UTC"
+                return _Outcome("pending", "retried", error=error, retry_at=retry_at, throttled_until=retry_at)
+            if status >= 500 or error in TRANSIENT_ERRORS | AMBIGUOUS_ERRORS:
+                return self._retry_later(claim, f"could not open the conversation: HTTP {status} {error}")
+            return _Outcome("failed", "failed", error=f"could not open the conversation: {error}")
+        except (OSError, http.client.HTTPException) as exc:
+            return self._retry_later(claim, f"could not open the conversation: {exc!r}")
+        return str(response["channel"]["id"])
 
     def _slack_error(self, claim: Claim, exc: SlackApiError) -> _Outcome:
         status = exc.response.status_code
@@ -335,10 +378,14 @@ class OutboxSender:
     # ------------------------------------------------------------------ reconciling
 
     def _check(self, claim: Claim) -> _Outcome:
-        """Look for an ambiguous message in its DM: found → sent; not there → send it again."""
+        """Look for an ambiguous message in its DM, group DM or thread: found → sent; not there →
+        send it again."""
         try:
             conversation = claim.conversation or self._dm_channel(claim.channel)
-            ts = self._find(conversation, claim.key)
+            if claim.reply_to is not None and claim.thread_ts is not None:
+                ts = self._find_reply(conversation, claim.thread_ts, claim.key)
+            else:
+                ts = self._find(conversation, claim.key)
         except SlackApiError as exc:
             status = exc.response.status_code
             error = str(exc.response.get("error") or f"HTTP {status}")
@@ -373,6 +420,24 @@ class OutboxSender:
         response = self.client.conversations_open(users=channel)
         return str(response["channel"]["id"])
 
+    def _find_reply(self, conversation: str, thread_ts: str, key: str) -> str | None:
+        """A reply's key among the newest HISTORY_DEPTH messages of its thread (the parent first)."""
+        cursor: str | None = None
+        found: str | None = None
+        seen = 0
+        while True:
+            response = self.client.conversations_replies(
+                channel=conversation, ts=thread_ts, include_all_metadata=True, limit=100, cursor=cursor
+            )
+            messages: list[dict[str, Any]] = response.get("messages") or []
+            for message in messages:
+                if _has_key(message, key):
+                    found = str(message["ts"])
+            seen += len(messages)
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if found is not None or not messages or not cursor or not response.get("has_more") or seen >= 10_000:
+                return found
+
     def _find(self, conversation: str, key: str) -> str | None:
         cursor: str | None = None
         seen = 0
@@ -382,8 +447,7 @@ class OutboxSender:
             )
             messages: list[dict[str, Any]] = response.get("messages") or []
             for message in messages:
-                metadata = message.get("metadata") or {}
-                if metadata.get("event_type") == EVENT_TYPE and (metadata.get("event_payload") or {}).get("key") == key:
+                if _has_key(message, key):
                     return str(message["ts"])
             seen += len(messages)
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
@@ -416,6 +480,11 @@ def deliver_job(ctx: JobContext) -> JobResult:
     if report.unknown_total:
         counts["unknown in all"] = report.unknown_total
     return JobResult("outbox", counts)
+
+
+def _has_key(message: dict[str, Any], key: str) -> bool:
+    metadata = message.get("metadata") or {}
+    return bool(metadata.get("event_type") == EVENT_TYPE and (metadata.get("event_payload") or {}).get("key") == key)
 
 
 def _retry_after(exc: SlackApiError) -> int:

@@ -9,18 +9,30 @@ Claims on PostgreSQL: a transaction-scoped advisory lock per workspace serialise
 budget, then claim" step (held for the milliseconds of one claim), and the rows themselves are
 taken with `FOR UPDATE SKIP LOCKED`. SQLite has one writer at a time
 (`BEGIN IMMEDIATE`), which serialises the same step.
+
+Addressing: `channel` is a channel id, a user id (the DM with them), or a group of people
+(`group("U2", "U1")` → "U1,U2") whose private group DM the sender opens with `conversations.open`
+and records in `conversation`; later messages to the same people reuse that id.
+
+Thread replies (`reply_to` = the parent's key, same workspace): a reply is claimed only once its
+parent is `sent` with a ts, and once every earlier reply to that parent (lower id) has ended
+(`sent`, `failed` or `unknown`) — so replies reach the thread in the order they were queued, whatever
+the number of senders. A reply whose parent ended without a ts (`failed`, `unknown`) fails itself
+and is never posted at the top level.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, text, update
+from sqlalchemy import and_, bindparam, exists, func, or_, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.store.common import insert_ignoring_conflict
@@ -41,18 +53,46 @@ ADVISORY_LOCK_NAME = "pacer.outbox:"
 FINAL = ("sent", "failed", "unknown")
 
 
+#: Slack's conversations.open takes at most 8 people besides the caller.
+MAX_GROUP = 8
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
+def group(*users: str) -> str:
+    """The `channel` of the private group DM of `users` and the bot: their ids sorted and
+    comma-separated, as `conversations.open(users=...)` takes them. One person is their DM."""
+    people = sorted(set(users))
+    if not people or len(people) > MAX_GROUP or not all(_USER_ID.fullmatch(u) for u in people):
+        raise ValueError(f"a group conversation is 1 to {MAX_GROUP} user ids (U… or W…), not {users!r}")
+    return ",".join(people)
+
+
+def is_group(channel: str) -> bool:
+    """A group of people (see `group`), opened as a group DM before posting."""
+    return "," in channel
+
+
+def _normalised(channel: str) -> str:
+    return group(*channel.split(",")) if is_group(channel) else channel
+
+
 def can_reconcile(channel: str) -> bool:
-    """Messages to a user (posted to the DM) can be looked up in the DM's history afterwards.
+    """Messages to a user (posted to the DM) or a group of people (the group DM) can be looked up
+    in the conversation's history (or, for a thread reply, the thread) afterwards.
 
     Channel posts cannot: reading a channel's history needs channels:history, which lets the bot
     read every message of every channel it is in — too much to ask for a rare ambiguity.
     """
-    return channel[:1] in ("U", "W", "D")
+    return channel[:1] in ("U", "W", "D") or is_group(channel)
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One claimed row: `purpose` is "post" (send it) or "check" (look for it in the DM history)."""
+    """One claimed row: `purpose` is "post" (send it) or "check" (look for it in the DM history).
+
+    `conversation` is where it goes or went: recorded by an earlier attempt, the group DM an earlier
+    message to the same people was posted in, or, for a reply, the parent's. `thread_ts` is the
+    parent's ts for a reply (None otherwise)."""
 
     id: int
     workspace_id: int
@@ -67,6 +107,8 @@ class Claim:
     conversation: str | None
     claimed_until: datetime
     purpose: str
+    reply_to: str | None = None
+    thread_ts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,18 +123,72 @@ def enqueue(
     workspace_id: int,
     key: str,
     kind: str,
-    channel: str,
+    channel: str | None,
     payload: dict[str, Any],
     now: datetime,
     not_before: datetime | None = None,
+    reply_to: str | None = None,
 ) -> bool:
-    """Queue a message once per (workspace, key); False when that key was already queued."""
-    return insert_ignoring_conflict(
-        session,
-        OutboxMessage,
-        _row(workspace_id, key, kind, channel, payload, now=now, not_before=not_before),
-        ["workspace_id", "key"],
-    )
+    """Queue a message once per (workspace, key); False when that key was already queued.
+
+    `channel`: a channel id, a user id, or a group of people (`group(...)`; normalised here).
+    `reply_to`: the key of a message already queued in this workspace (not itself a reply): this
+    one goes in its thread, in its conversation. A reply's `channel` may be None (the parent's);
+    given, it must be the parent's."""
+    [row] = _rows(session, workspace_id, kind, [(key, channel, payload, reply_to)], now=now, not_before=not_before)
+    return insert_ignoring_conflict(session, OutboxMessage, row, ["workspace_id", "key"])
+
+
+#: (key, channel, payload) or (key, channel, payload, reply_to); see `enqueue`.
+Outgoing = tuple[str, str | None, dict[str, Any]] | tuple[str, str | None, dict[str, Any], str | None]
+
+
+def _rows(
+    session: Session,
+    workspace_id: int,
+    kind: str,
+    messages: Sequence[Outgoing],
+    *,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Rows for (key, channel, payload[, reply_to]) messages, replies checked against their parents."""
+    wanted = {m[3] for m in messages if len(m) > 3 and m[3] is not None}
+    parents = _parents(session, workspace_id, wanted)
+    rows = []
+    for message in messages:
+        key, channel, payload = message[0], message[1], message[2]
+        reply_to = message[3] if len(message) > 3 else None
+        if reply_to is not None:
+            parent = parents.get(reply_to)
+            if parent is None:
+                raise ValueError(f"{key!r} replies to {reply_to!r}, which is not queued in this workspace")
+            parent_channel, parent_reply_to = parent
+            if parent_reply_to is not None:
+                raise ValueError(f"{key!r} replies to {reply_to!r}, itself a reply: threads are one level deep")
+            if channel is not None and _normalised(channel) != parent_channel:
+                raise ValueError(f"{key!r} replies to {reply_to!r} in {parent_channel}, not in {channel}")
+            channel = parent_channel
+        if channel is None:
+            raise ValueError(f"{key!r} has no channel: only a reply takes its parent's")
+        row = _row(workspace_id, key, kind, _normalised(channel), payload, now=now, not_before=not_before)
+        row["reply_to"] = reply_to
+        rows.append(row)
+    return rows
+
+
+def _parents(session: Session, workspace_id: int, keys: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    """key → (channel, reply_to) of the queued messages among `keys` (500 keys per query)."""
+    wanted = sorted(keys)
+    found: dict[str, tuple[str, str | None]] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.exec(
+            select(OutboxMessage.key, OutboxMessage.channel, OutboxMessage.reply_to).where(
+                col(OutboxMessage.workspace_id) == workspace_id, col(OutboxMessage.key).in_(wanted[start : start + 500])
+            )
+        )
+        found.update({key: (channel, reply_to) for key, channel, reply_to in rows})
+    return found
 
 
 def _row(
@@ -188,6 +284,7 @@ def claim_due(
         claims += _claims(session, checks, team_id, "check", claimed_until)
         if throttled_until(session, workspace_id=workspace_id, now=now) is not None:
             continue
+        orphaned_replies(session, workspace_id=workspace_id)
         budget = per_minute - sent_in_window(session, workspace_id=workspace_id, now=now)
         posts = _claim(session, workspace_id, "pending", "sending", min(room - len(checks), budget), now, claimed_until)
         claims += _claims(session, posts, team_id, "post", claimed_until)
@@ -222,6 +319,7 @@ def _claim(
                 col(OutboxMessage.workspace_id) == workspace_id,
                 col(OutboxMessage.status) == status,
                 col(OutboxMessage.not_before) <= now,
+                _thread_ready() if status == "pending" else true(),
             )
             .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
             .limit(count)
@@ -244,10 +342,61 @@ def _claim(
     return sorted(message_id for (message_id,) in claimed)
 
 
+def _thread_ready() -> Any:
+    """A pending message may be claimed: it is no reply, or its parent is sent with a ts and no
+    earlier reply to that parent is still in flight (the rule in the module docstring)."""
+    parent = aliased(OutboxMessage)
+    earlier = aliased(OutboxMessage)
+    parent_sent = exists().where(
+        col(parent.workspace_id) == col(OutboxMessage.workspace_id),
+        col(parent.key) == col(OutboxMessage.reply_to),
+        col(parent.status) == "sent",
+        col(parent.ts).is_not(None),
+    )
+    earlier_in_flight = exists().where(
+        col(earlier.workspace_id) == col(OutboxMessage.workspace_id),
+        col(earlier.reply_to) == col(OutboxMessage.reply_to),
+        col(earlier.id) < col(OutboxMessage.id),
+        col(earlier.status).not_in(FINAL),
+    )
+    return or_(col(OutboxMessage.reply_to).is_(None), and_(parent_sent, ~earlier_in_flight))
+
+
+def orphaned_replies(session: Session, *, workspace_id: int) -> int:
+    """Fail the workspace's pending replies whose parent ended without a ts (`failed`, or
+    `unknown` / settled by an operator with no ts): a reply is never posted at the top level."""
+    parent = aliased(OutboxMessage)
+    orphaned = session.exec(
+        select(OutboxMessage.id, OutboxMessage.reply_to)
+        .join(parent, and_(col(parent.workspace_id) == workspace_id, col(parent.key) == col(OutboxMessage.reply_to)))
+        .where(
+            col(OutboxMessage.workspace_id) == workspace_id,
+            col(OutboxMessage.status) == "pending",
+            col(OutboxMessage.reply_to).is_not(None),
+            col(parent.status).in_(FINAL),
+            col(parent.ts).is_(None),
+        )
+    ).all()
+    for message_id, reply_to in orphaned:
+        session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == "pending")
+            .values(status="failed", error=f"its parent {reply_to} was never posted, so this reply is not sent"[:300])
+        )
+    return len(orphaned)
+
+
 def _claims(session: Session, ids: list[int], team_id: str, purpose: str, claimed_until: datetime) -> list[Claim]:
     if not ids:
         return []
-    rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).order_by(col(OutboxMessage.id)))
+    rows = list(
+        session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).order_by(col(OutboxMessage.id)))
+    )
+    workspace_id = rows[0].workspace_id
+    parents = _sent_parents(session, workspace_id, {m.reply_to for m in rows if m.reply_to is not None})
+    groups = _group_conversations(
+        session, workspace_id, {m.channel for m in rows if m.conversation is None and is_group(m.channel)}
+    )
     return [
         Claim(
             id=m.id or 0,
@@ -260,12 +409,44 @@ def _claims(session: Session, ids: list[int], team_id: str, purpose: str, claime
             attempts=m.attempts,
             checks=m.checks,
             created_at=m.created_at,
-            conversation=m.conversation,
+            conversation=m.conversation or parents.get(m.reply_to or "", (None, None))[0] or groups.get(m.channel),
             claimed_until=claimed_until,
             purpose=purpose,
+            reply_to=m.reply_to,
+            thread_ts=parents.get(m.reply_to or "", (None, None))[1],
         )
         for m in rows
     ]
+
+
+def _sent_parents(session: Session, workspace_id: int, keys: set[str]) -> dict[str, tuple[str | None, str | None]]:
+    """key → (conversation, ts) of the parents among `keys` that Slack posted."""
+    if not keys:
+        return {}
+    rows = session.exec(
+        select(OutboxMessage.key, OutboxMessage.conversation, OutboxMessage.ts).where(
+            col(OutboxMessage.workspace_id) == workspace_id,
+            col(OutboxMessage.key).in_(sorted(keys)),
+            col(OutboxMessage.ts).is_not(None),
+        )
+    )
+    return {key: (conversation, ts) for key, conversation, ts in rows}
+
+
+def _group_conversations(session: Session, workspace_id: int, channels: set[str]) -> dict[str, str]:
+    """group → the conversation id an earlier message to those people recorded."""
+    if not channels:
+        return {}
+    rows = session.exec(
+        select(OutboxMessage.channel, func.max(OutboxMessage.conversation))
+        .where(
+            col(OutboxMessage.workspace_id) == workspace_id,
+            col(OutboxMessage.channel).in_(sorted(channels)),
+            col(OutboxMessage.conversation).is_not(None),
+        )
+        .group_by(col(OutboxMessage.channel))
+    )
+    return {channel: conversation for channel, conversation in rows if conversation is not None}
 
 
 def sent_in_window(session: Session, *, workspace_id: int, now: datetime) -> int:
@@ -394,15 +575,16 @@ def enqueue_many(
     *,
     workspace_id: int,
     kind: str,
-    messages: Sequence[tuple[str, str, dict[str, Any]]],
+    messages: Sequence[Outgoing],
     now: datetime,
 ) -> set[str]:
-    """Queue (key, channel, payload) messages of one workspace in one statement, each key at most once
-    (the rows `enqueue` writes); returns the keys this call inserted."""
+    """Queue (key, channel, payload[, reply_to]) messages of one workspace in one statement, each key
+    at most once (the rows `enqueue` writes, checked as it checks them); returns the keys this call
+    inserted. A reply names a parent queued before this call (by an earlier call or `enqueue`)."""
     if not messages:
         return set()
     connection = session.connection()
-    rows = [_row(workspace_id, key, kind, channel, payload, now=now) for key, channel, payload in messages]
+    rows = _rows(session, workspace_id, kind, messages, now=now)
     return {key for (key,) in connection.execute(_insert_keys(connection.dialect.name), rows)}
 
 

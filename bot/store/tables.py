@@ -204,6 +204,10 @@ class OutboxMessage(SQLModel, table=True):
     status: pending → sending → sent | failed | unknown, or back to pending (429, connection
     failed before Slack had the request), or reconcile (Slack may have posted it) → checking →
     sent (found in the DM's history) | pending (not found: safe to send) | unknown.
+
+    `channel` is a channel id, a user id (the DM with them) or a group of people ("U1,U2": sorted,
+    comma-separated, the bot besides) whose private group DM Slack opens. `reply_to` is the key of
+    another message of the workspace: this one is posted in that message's thread.
     """
 
     __tablename__ = "outbox"
@@ -213,13 +217,15 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_workspace_due", "workspace_id", "status", "not_before"),
         Index("ix_outbox_workspace_attempted", "workspace_id", "attempted_at"),
         Index("ix_outbox_workspace_throttled", "workspace_id", "throttled_until"),
+        Index("ix_outbox_workspace_channel", "workspace_id", "channel"),
+        Index("ix_outbox_workspace_reply_to", "workspace_id", "reply_to", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     key: str = Field(max_length=200)
     kind: str = Field(max_length=24)
-    channel: str = Field(max_length=32)
+    channel: str = Field(max_length=100)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     status: str = Field(default="pending", max_length=10)
     attempts: int = 0
@@ -233,6 +239,7 @@ class OutboxMessage(SQLModel, table=True):
     throttled_until: datetime | None = Field(default=None, description="a 429 here pauses the whole workspace")
     conversation: str | None = Field(default=None, max_length=32, description="the DM channel Slack posted to")
     checks: int = Field(default=0, description="history look-ups made to reconcile an ambiguous send")
+    reply_to: str | None = Field(default=None, max_length=200, description="the parent's key: post in its thread")
 
 
 class Goal(SQLModel, table=True):
