@@ -12,7 +12,11 @@ from a daemon thread.
 
 Posted messages are kept per conversation (posting to a user id posts to the DM with that
 user) and answered by ``conversations.history``, metadata included with
-``include_all_metadata``. :meth:`FakeSlack.rate_limit` makes a method enforce a per-workspace
+``include_all_metadata``. A post with ``thread_ts`` is a reply in that thread (the parent must be
+in the conversation, else ``thread_not_found``): as on Slack, ``conversations.history`` lists
+only top-level messages (and replies sent with ``reply_broadcast``), ``conversations.replies``
+a thread, parent first. ``conversations.open`` with several users opens their group DM (a ``G``
+id, the same for the same people). :meth:`FakeSlack.rate_limit` makes a method enforce a per-workspace
 limit per minute, answering 429 with ``Retry-After`` like Slack; the workspace of a request is
 its ``team_id`` argument, else the team of the user (or DM) it posts to, else the fake's own.
 
@@ -334,6 +338,7 @@ class FakeSlack:
             "conversations.open": self._conversations_open,
             "reactions.add": self._reactions_add,
             "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
         }
         self.add_user(bot_user_id, name=bot_name, real_name=bot_name, is_bot=True, tz="America/Los_Angeles")
 
@@ -538,6 +543,20 @@ class FakeSlack:
             found = [{**m, "channel": c} for c, messages in self._history.items() for m in messages]
         return sorted(found, key=lambda m: m["ts"])
 
+    def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        """The replies in the thread of message ``ts`` of ``channel``, oldest first (no parent)."""
+        with self._cond:
+            messages = self._history.get(self._resolve_channel(channel), [])
+            return [dict(m) for m in messages if m.get("thread_ts") == ts and m["ts"] != ts]
+
+    def group_channel(self, *user_ids: str) -> str:
+        """The group DM id ``conversations.open(users=...)`` gives for these people (opening it)."""
+        with self._cond:
+            key = ",".join(sorted(set(user_ids)))
+            if key not in self._dms:
+                self._dms[key] = self._next_id("G")
+            return self._dms[key]
+
     def dm_channel(self, user_id: str) -> str:
         """The DM channel id ``conversations.open`` (and posting to a user id) gives for ``user_id``."""
         with self._cond:
@@ -637,9 +656,10 @@ class FakeSlack:
         if args.get("team_id"):
             return str(args["team_id"])
         channel = str(args.get("channel") or args.get("users") or "")
-        user = self._users.get(channel)
-        if user is None and channel.startswith("D"):
-            user = self._users.get(next((u for u, dm in self._dms.items() if dm == channel), ""))
+        user = self._users.get(channel.split(",")[0])
+        if user is None and channel[:1] in ("D", "G"):
+            people = next((u for u, dm in self._dms.items() if dm == channel), "")
+            user = self._users.get(people.split(",")[0])
         return user.team_id if user is not None else self.team_id
 
     def _record(self, call: Call) -> None:
@@ -735,7 +755,7 @@ class FakeSlack:
         }
         if ts is not None:
             message["ts"] = ts
-        for key in ("blocks", "attachments", "metadata", "thread_ts"):
+        for key in ("blocks", "attachments", "metadata", "thread_ts", "reply_broadcast"):
             if key in args:
                 message[key] = args[key]
         return message
@@ -869,9 +889,21 @@ class FakeSlack:
             return _err("channel_not_found")
         if not any(args.get(k) for k in ("text", "blocks", "attachments")):
             return _err("no_text")
-        ts = self._next_ts()
         channel = self._resolve_channel(str(args["channel"]))
-        message = self._message(args, ts)
+        thread_ts = str(args.get("thread_ts") or "")
+        parent = None
+        if thread_ts:
+            parent = next((m for m in self._history.get(channel, []) if m["ts"] == thread_ts), None)
+            if parent is None:
+                return _err("thread_not_found")
+            if parent.get("thread_ts", thread_ts) != thread_ts:  # a reply's ts: its thread's parent
+                thread_ts = parent["thread_ts"]
+                parent = next(m for m in self._history[channel] if m["ts"] == thread_ts)
+        ts = self._next_ts()
+        message = self._message({**args, "thread_ts": thread_ts} if thread_ts else args, ts)
+        if parent is not None:
+            message["parent_user_id"] = parent["user"]
+            parent.update(thread_ts=thread_ts, reply_count=parent.get("reply_count", 0) + 1, latest_reply=ts)
         self._history.setdefault(channel, []).append(message)
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
@@ -992,13 +1024,36 @@ class FakeSlack:
                 return oldest <= ts <= latest
             return oldest < ts < latest
 
-        newest_first = [m for m in reversed(self._history.get(channel, [])) if within(m)]
+        def top_level(message: dict[str, Any]) -> bool:
+            return message.get("thread_ts", message["ts"]) == message["ts"] or _truthy(message.get("reply_broadcast"))
+
+        newest_first = [m for m in reversed(self._history.get(channel, [])) if within(m) and top_level(m)]
+        return self._page(newest_first, args)
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+        if not channel:
+            return _err("invalid_arguments", "channel")
+        if not ts:
+            return _err("invalid_arguments", "ts")
+        if channel not in self._history and channel not in self._dms.values():
+            return _err("channel_not_found")
+        messages = self._history.get(channel, [])
+        parent = next((m for m in messages if m["ts"] == ts), None)
+        if parent is None:
+            return _err("thread_not_found")
+        thread_ts = parent.get("thread_ts", ts)
+        oldest_first = [m for m in messages if m["ts"] == thread_ts or m.get("thread_ts") == thread_ts]
+        return self._page(oldest_first, args)
+
+    def _page(self, ordered: list[dict[str, Any]], args: dict[str, Any]) -> dict[str, Any]:
+        """One page of ``ordered`` (``cursor``, ``limit``), metadata only with include_all_metadata."""
         start = int(str(args.get("cursor") or "0").removeprefix("page:") or 0)
         limit = max(1, min(int(args.get("limit") or 100), 999))
-        page = newest_first[start : start + limit]
+        page = ordered[start : start + limit]
         if not _truthy(args.get("include_all_metadata")):
             page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
-        has_more = start + limit < len(newest_first)
+        has_more = start + limit < len(ordered)
         return {
             "ok": True,
             "messages": page,

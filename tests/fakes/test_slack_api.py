@@ -379,3 +379,52 @@ def test_a_rate_limit_counts_each_workspace_separately_and_says_when_the_minute_
         client.chat_postMessage(channel="UA1", text="a3")
         assert [m["text"] for m in fake.messages("UA1")] == ["a1", "a2", "a3"]
         assert [c.outcome for c in fake.calls()] == ["ok", "ok", "ok", "429", "ok"]
+
+
+def test_a_group_dm_is_opened_once_per_set_of_people_and_posts_land_in_it(fake: FakeSlack, client: WebClient) -> None:
+    fake.add_user("U2", team_id="T9")
+    first = client.conversations_open(users="U2,U1")
+    again = client.conversations_open(users="U1,U2")
+
+    assert first["channel"]["id"] == again["channel"]["id"] == fake.group_channel("U1", "U2")
+    assert first["channel"]["id"].startswith("G") and again["already_open"] is True
+    client.chat_postMessage(channel=first["channel"]["id"], text="hello both")
+    assert [m["text"] for m in fake.messages(first["channel"]["id"])] == ["hello both"]
+
+
+def test_replies_go_in_the_thread_and_history_lists_only_top_level_messages(fake: FakeSlack, client: WebClient) -> None:
+    parent = client.chat_postMessage(channel="C1", text="parent")["ts"]
+    first = client.chat_postMessage(channel="C1", text="one", thread_ts=parent)
+    client.chat_postMessage(channel="C1", text="two", thread_ts=first["ts"])  # a reply's ts: the same thread
+    client.chat_postMessage(channel="C1", text="also here", thread_ts=parent, reply_broadcast=True)
+    client.chat_postMessage(channel="C1", text="later")
+
+    history = client.conversations_history(channel="C1")["messages"]
+    assert [m["text"] for m in history] == ["later", "also here", "parent"]
+    assert history[2]["reply_count"] == 3 and history[2]["thread_ts"] == parent
+    assert [m["text"] for m in fake.thread("C1", parent)] == ["one", "two", "also here"]
+    assert first["message"]["thread_ts"] == parent
+
+
+def test_conversations_replies_pages_a_thread_parent_first_with_metadata_only_on_request(client: WebClient) -> None:
+    parent = client.chat_postMessage(channel="C1", text="parent")["ts"]
+    metadata = {"event_type": "pacer_outbox", "event_payload": {"key": "k"}}
+    for n in range(3):
+        client.chat_postMessage(channel="C1", text=f"r{n}", thread_ts=parent, metadata=metadata)
+
+    page = client.conversations_replies(channel="C1", ts=parent, limit=2, include_all_metadata=True)
+    rest = client.conversations_replies(channel="C1", ts=parent, cursor=page["response_metadata"]["next_cursor"])
+
+    assert [m["text"] for m in page["messages"]] == ["parent", "r0"] and page["has_more"] is True
+    assert page["messages"][1]["metadata"] == metadata
+    assert [m["text"] for m in rest["messages"]] == ["r1", "r2"] and "metadata" not in rest["messages"][0]
+
+
+def test_a_reply_to_an_unknown_message_or_thread_is_thread_not_found(client: WebClient) -> None:
+    client.chat_postMessage(channel="C1", text="parent")
+    with pytest.raises(SlackApiError, match="thread_not_found"):
+        client.chat_postMessage(channel="C1", text="lost", thread_ts="1.000001")
+    with pytest.raises(SlackApiError, match="thread_not_found"):
+        client.conversations_replies(channel="C1", ts="1.000001")
+    with pytest.raises(SlackApiError, match="channel_not_found"):
+        client.conversations_replies(channel="C404", ts="1.000001")
