@@ -19,6 +19,8 @@ NEEDED_SCOPES = {
     "users:read",
     "im:history",  # bot/outbox.py: an ambiguous DM is looked up in the DM's history, never blindly resent
     "im:write",  # bot/outbox.py: conversations.open finds that DM's channel id
+    "mpim:write",  # bot/outbox.py: conversations.open opens the group DM of several people
+    "mpim:history",  # bot/outbox.py: an ambiguous group-DM post (or thread reply) is looked up, never blindly resent
 }
 EVENT_SCOPES = {"user_change": "users:read", "app_home_opened": None}
 
@@ -86,11 +88,13 @@ def test_listeners_are_registered_only_through_the_ids_the_manifest_is_checked_a
     assert sorted(arg for kind, arg in registrations if kind == "event") == sorted(events)
 
 
-# The scope each Web API method the outbox sender calls needs, for the DMs it posts and checks.
+# The scopes each Web API method the outbox sender calls needs, for the DMs and group DMs it posts
+# to and checks (conversations.replies reads a thread of either).
 OUTBOX_METHOD_SCOPES = {
-    "chat_postMessage": "chat:write",
-    "conversations_history": "im:history",
-    "conversations_open": "im:write",
+    "chat_postMessage": ("chat:write",),
+    "conversations_history": ("im:history", "mpim:history"),
+    "conversations_replies": ("im:history", "mpim:history"),
+    "conversations_open": ("im:write", "mpim:write"),
 }
 
 
@@ -107,4 +111,5 @@ def test_every_web_api_method_the_outbox_calls_has_its_scope_declared():
         and node.attr not in ("timeout", "retry_handlers")
     }
     assert called == set(OUTBOX_METHOD_SCOPES)
-    assert set(OUTBOX_METHOD_SCOPES.values()) <= set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    needed = {scope for scopes in OUTBOX_METHOD_SCOPES.values() for scope in scopes}
+    assert needed <= set(MANIFEST["oauth_config"]["scopes"]["bot"])
