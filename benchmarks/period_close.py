@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import statistics
 import sys
@@ -233,8 +232,6 @@ def main() -> int:
         f"{checked} random reps equal /progress exactly"
     )
     result = {
-        "database": db.engine.dialect.name,
-        "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "args": vars(args),
         "generation": generation,
         "runs": runs,

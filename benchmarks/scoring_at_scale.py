@@ -405,8 +405,6 @@ def main() -> int:
         + ("" if db.is_sqlite else f" + server {single['server_cpu_ms']:.1f} ms")
     )
     result = {
-        "database": db.engine.dialect.name,
-        "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "args": vars(args),
         "generation": generation,
         "all_reps_runs": runs,
@@ -419,7 +417,10 @@ def main() -> int:
 def finish(
     name: str, db: Database, result: dict[str, Any], *, url: str, schema: str | None, folder: Path | None, keep: bool
 ) -> None:
-    """Write the figures to benchmarks/results/, then drop the data set unless it is to be kept."""
+    """Write the figures, with the database and the machine they were measured on, to benchmarks/results/;
+    then drop the data set unless it is to be kept."""
+    machine = {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    result = {"database": db.engine.dialect.name, "machine": machine, **result}
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}-{db.engine.dialect.name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
