@@ -20,6 +20,10 @@ an earlier message recorded its id, and reconciled from its history like a DM. A
 reconciled from the thread (`conversations.replies`). See bot/store/outbox.py for when replies
 are claimed.
 
+A message queued with `bot.store.outbox.rewrite` is not posted: it rewrites the message it names
+(`chat.update`), once that message is sent and after earlier rewrites of it; being idempotent, it is
+retried after any failure that is not Slack's final word, and never reconciled.
+
 A sender never posts a claimed message later than `timeout + CLAIM_MARGIN` before its claim
 expires, so a message is never both posted by a slow sender and checked by another one.
 """
@@ -290,6 +294,8 @@ class OutboxSender:
     # ------------------------------------------------------------------ posting
 
     def _post(self, claim: Claim) -> _Outcome:
+        if outbox.is_rewrite(claim.payload):
+            return self._rewrite(claim)
         metadata = {"event_type": EVENT_TYPE, "event_payload": {"key": claim.key, "kind": claim.kind}}
         payload = {**claim.payload, "metadata": metadata}
         if isinstance(payload.get("text"), str):
@@ -323,6 +329,31 @@ class OutboxSender:
             return _Outcome("sent", "sent", ts=response.get("ts"), conversation=response.get("channel") or channel)
         # Remember where it went (a group DM just opened, a reply's thread), for the next attempt or look-up.
         return replace(outcome, conversation=channel) if channel != claim.channel else outcome
+
+    def _rewrite(self, claim: Claim) -> _Outcome:
+        """Rewrite the message `reply_to` names with `chat.update`. Rewriting twice with the same content
+        is harmless, so anything ambiguous is simply tried again; nothing is ever posted."""
+        if not claim.thread_ts or not claim.conversation:
+            return _Outcome("failed", "failed", error=f"{claim.reply_to} was never posted: nothing to update")
+        payload = {k: v for k, v in claim.payload.items() if k != "op"}
+        if isinstance(payload.get("text"), str):
+            payload["text"] = escape(payload["text"])
+        try:
+            self.client.chat_update(channel=claim.conversation, ts=claim.thread_ts, **payload)
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            error = str(exc.response.get("error") or f"HTTP {status}")
+            if status == 429:
+                retry_at = self.clock() + timedelta(seconds=_retry_after(exc))
+                error = f"rate limited: the workspace waits until {retry_at:%H:%M:%S} UTC"
+                return _Outcome("pending", "retried", error=error, retry_at=retry_at, throttled_until=retry_at)
+            if status >= 500 or error in TRANSIENT_ERRORS | AMBIGUOUS_ERRORS:
+                return self._retry_later(claim, f"could not update {claim.reply_to}: HTTP {status} {error}")
+            return _Outcome("failed", "failed", error=f"could not update {claim.reply_to}: {error}")
+        except (OSError, http.client.HTTPException) as exc:
+            return self._retry_later(claim, f"could not update {claim.reply_to}: {exc!r}")
+        # no ts of its own: the ts column names messages this row posted, and it posted none
+        return _Outcome("sent", "sent", conversation=claim.conversation)
 
     def _open(self, claim: Claim) -> str | _Outcome:
         """The group DM of a message's people (or the DM of a reply's user), opened at Slack.

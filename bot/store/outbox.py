@@ -51,6 +51,8 @@ ADVISORY_LOCK_NAME = "pacer.outbox:"
 
 #: Statuses a message can end in; everything else is still in flight.
 FINAL = ("sent", "failed", "unknown")
+#: A payload's "op" for a message that rewrites another (see `rewrite`).
+UPDATE = "update"
 
 
 #: Slack's conversations.open takes at most 8 people besides the caller.
@@ -65,6 +67,20 @@ def group(*users: str) -> str:
     if not people or len(people) > MAX_GROUP or not all(_USER_ID.fullmatch(u) for u in people):
         raise ValueError(f"a group conversation is 1 to {MAX_GROUP} user ids (U… or W…), not {users!r}")
     return ",".join(people)
+
+
+def rewrite(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload of a message that rewrites an earlier one (`chat.update`) instead of posting.
+
+    Queue it with `reply_to` = the key of the message to rewrite (a parent or a reply): it is sent
+    once that message has its ts, after every earlier update of it, in its conversation. Rewriting a
+    message with the same content twice changes nothing, so an ambiguous failure is simply retried.
+    Give the whole new message (text and blocks), not a difference."""
+    return {**payload, "op": UPDATE}
+
+
+def is_rewrite(payload: dict[str, Any]) -> bool:
+    return payload.get("op") == UPDATE
 
 
 def is_group(channel: str) -> bool:
@@ -164,13 +180,15 @@ def _rows(
             if parent is None:
                 raise ValueError(f"{key!r} replies to {reply_to!r}, which is not queued in this workspace")
             parent_channel, parent_reply_to = parent
-            if parent_reply_to is not None:
+            if parent_reply_to is not None and not is_rewrite(payload):
                 raise ValueError(f"{key!r} replies to {reply_to!r}, itself a reply: threads are one level deep")
             if channel is not None and _normalised(channel) != parent_channel:
                 raise ValueError(f"{key!r} replies to {reply_to!r} in {parent_channel}, not in {channel}")
             channel = parent_channel
         if channel is None:
             raise ValueError(f"{key!r} has no channel: only a reply takes its parent's")
+        if is_rewrite(payload) and reply_to is None:
+            raise ValueError(f"{key!r} is an update: reply_to must name the message it rewrites")
         row = _row(workspace_id, key, kind, _normalised(channel), payload, now=now, not_before=not_before)
         row["reply_to"] = reply_to
         rows.append(row)

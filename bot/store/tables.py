@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Dialect, Index, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Dialect, Index, String, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -219,6 +219,7 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_workspace_throttled", "workspace_id", "throttled_until"),
         Index("ix_outbox_workspace_channel", "workspace_id", "channel"),
         Index("ix_outbox_workspace_reply_to", "workspace_id", "reply_to", "id"),
+        Index("ix_outbox_workspace_ts", "workspace_id", "ts"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -430,6 +431,15 @@ class Evaluation(SQLModel, table=True):
     acknowledged_at: datetime | None = None
     closed_at: datetime | None = None
     created_at: datetime
+    checkin_key: str | None = Field(
+        default=None, max_length=200, description="outbox key of the check-in's parent message (checkin:<id>)"
+    )
+    checkin_channel: str | None = Field(
+        default=None, max_length=100, description="the outbox address of its group DM: rep and manager ('U1,U2')"
+    )
+    checkin_opened_at: datetime | None = None
+    checkin_opened_by: str | None = Field(default=None, max_length=32, description="Slack user id, or 'system'")
+    revision: int = Field(default=0, description="bumped by every change the parent message shows (its update keys)")
 
 
 class EvaluationVersion(SQLModel, table=True):
@@ -469,3 +479,76 @@ class PeriodClose(SQLModel, table=True):
     started_at: datetime
     finished_at: datetime | None = None
     frozen: int = Field(default=0, description="the period's evaluations when the close finished")
+
+
+class CheckinEntry(SQLModel, table=True):
+    """A self-review or a manager's feedback on an evaluation, one row per version (only inserted).
+
+    Version 1 is the first submission; an edit (allowed until the rep acknowledges) adds the next
+    version, so the thread can say it was edited and nothing is lost. `content` is the form's fields
+    as plain JSON (numbers as strings); a feedback's improvement plan is in `plan_item`.
+    """
+
+    __tablename__ = "checkin_entry"
+    __table_args__ = (UniqueConstraint("evaluation_id", "kind", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    evaluation_id: int = Field(foreign_key="evaluation.id")
+    kind: str = Field(max_length=16, description="self_review or feedback")
+    version: int
+    author_user_id: str = Field(max_length=32)
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    source: str = Field(max_length=16, description="modal, console…")
+    created_at: datetime
+
+
+class PlanItem(SQLModel, table=True):
+    """One item of an improvement plan: an action, optionally a metric with a target, and a due date.
+
+    Items belong to the feedback version that set them (`feedback_version`); the plan in force is the
+    latest version's. At the rep's next check-in each item gets its outcome (`reviewed_in`, `outcome`,
+    `outcome_actual`), measured from the data where it names a metric.
+    """
+
+    __tablename__ = "plan_item"
+    __table_args__ = (
+        UniqueConstraint("evaluation_id", "feedback_version", "position"),
+        Index("ix_plan_item_member_due", "workspace_id", "member_id", "due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    evaluation_id: int = Field(foreign_key="evaluation.id")
+    member_id: int = Field(foreign_key="member.id")
+    feedback_version: int
+    position: int = Field(description="1, 2, … in the order the manager gave them")
+    action: str = Field(max_length=500)
+    metric: str | None = Field(default=None, max_length=40)
+    target: Decimal | None = Field(default=None, sa_column=Column(ExactDecimal, nullable=True))
+    due: date
+    created_at: datetime
+    reviewed_in: int | None = Field(default=None, description="the evaluation whose check-in reported the outcome")
+    outcome: str | None = Field(default=None, max_length=12, description="met, missed or reported (no metric)")
+    outcome_actual: Decimal | None = Field(default=None, sa_column=Column(ExactDecimal, nullable=True))
+
+
+class CheckinComment(SQLModel, table=True):
+    """A plain reply in a check-in thread by the rep or the manager, recorded on the evaluation.
+
+    One per Slack message (workspace, conversation, ts): a retried event is recorded once."""
+
+    __tablename__ = "checkin_comment"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel", "ts"),
+        Index("ix_checkin_comment_evaluation", "evaluation_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    evaluation_id: int = Field(foreign_key="evaluation.id")
+    user_id: str = Field(max_length=32)
+    channel: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime

@@ -925,6 +925,13 @@ class FakeSlack:
             return _err("no_text")
         message = self._message(args, None)
         message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
+        channel = self._resolve_channel(str(args["channel"]))
+        stored = next((m for m in self._history.get(channel, []) if m["ts"] == args["ts"]), None)
+        if stored is not None:  # a message we hold is rewritten in place: its text, blocks and metadata
+            for key in ("text", "blocks", "attachments", "metadata"):
+                stored.pop(key, None)
+            stored.update({k: v for k, v in message.items() if k in ("text", "blocks", "attachments", "metadata")})
+            stored["edited"] = message["edited"]
         return {
             "ok": True,
             "channel": args["channel"],

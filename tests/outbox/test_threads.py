@@ -237,3 +237,110 @@ def test_a_group_whose_dm_cannot_be_opened_fails_with_slacks_error(db, fake, put
     assert sender().run_until_idle().failed == 1
     assert rows(db)["checkin"].status == "failed" and "user_disabled" in (rows(db)["checkin"].error or "")
     assert fake.calls("chat.postMessage") == []
+
+
+# --- rewrites (chat.update) ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rewrite(db, clock, workspaces):
+    """rewrite("key", of="parent", text=...) queues a chat.update of an earlier message."""
+
+    def enqueue(key, *, of, text):
+        with db.transaction() as session:
+            return outbox.enqueue(
+                session,
+                workspace_id=workspaces["T1"],
+                key=key,
+                kind="checkin",
+                channel=None,
+                payload=outbox.rewrite({"text": text}),
+                now=clock(),
+                reply_to=of,
+            )
+
+    return enqueue
+
+
+def test_a_rewrite_updates_its_message_in_place_after_it_is_posted_and_posts_nothing(db, fake, put, rewrite, sender):
+    put("parent", channel=outbox.group(REP, MANAGER))
+    rewrite("parent@1", of="parent", text="status: self-review in")
+    assert sender().run_until_idle().sent == 2
+
+    group_dm = fake.group_channel(REP, MANAGER)
+    parent_ts = rows(db)["parent"].ts
+    [update] = fake.calls("chat.update")
+    assert (update.args["channel"], update.args["ts"], update.args["text"]) == (
+        group_dm,
+        parent_ts,
+        "status: self-review in",
+    )
+    assert "op" not in update.args
+    assert len(fake.calls("chat.postMessage")) == 1
+    assert texts(fake.messages(group_dm)) == ["status: self-review in"]
+    assert rows(db)["parent@1"].status == "sent" and rows(db)["parent@1"].ts is None  # it posted nothing of its own
+
+
+def test_rewrites_and_replies_of_one_parent_go_in_the_order_they_were_queued(fake, put, rewrite, sender):
+    put("parent", channel=outbox.group(REP, MANAGER))
+    put("reply", reply_to="parent")
+    rewrite("parent@1", of="parent", text="first status")
+    rewrite("parent@2", of="parent", text="second status")
+    sender().run_until_idle()
+
+    assert [c.method for c in fake.calls() if c.method in ("chat.postMessage", "chat.update")] == [
+        "chat.postMessage",
+        "chat.postMessage",
+        "chat.update",
+        "chat.update",
+    ]
+    assert [c.args["text"] for c in fake.calls("chat.update")] == ["first status", "second status"]
+    assert texts(fake.messages(fake.group_channel(REP, MANAGER))) == ["second status", "message reply"]
+
+
+def test_a_reply_can_be_rewritten_though_threads_are_one_level_deep(db, fake, put, rewrite, sender):
+    put("parent", channel=outbox.group(REP, MANAGER))
+    put("reply", reply_to="parent")
+    rewrite("reply@1", of="reply", text="the reply, edited")
+    sender().run_until_idle()
+
+    group_dm = fake.group_channel(REP, MANAGER)
+    assert fake.last("chat.update").args["ts"] == rows(db)["reply"].ts
+    assert texts(fake.thread(group_dm, rows(db)["parent"].ts)) == ["the reply, edited"]
+
+
+def test_a_rewrite_that_meets_a_5xx_is_tried_again_and_updates_once_slack_recovers(
+    db, fake, put, rewrite, sender, clock
+):
+    put("parent", channel=outbox.group(REP, MANAGER))
+    rewrite("parent@1", of="parent", text="new status")
+    fake.fail("chat.update", status=500)
+    pacer = sender()
+    report = pacer.run_until_idle()
+    assert (report.sent, report.retried, report.unknown) == (1, 1, 0)
+    assert rows(db)["parent@1"].status == "pending"
+    clock.advance(seconds=5)
+    assert pacer.run_until_idle().sent == 1
+    assert texts(fake.messages(fake.group_channel(REP, MANAGER))) == ["new status"]
+
+
+def test_a_rewrite_of_a_message_that_failed_fails_and_slack_is_not_asked(db, fake, put, rewrite, sender):
+    put("parent", channel=outbox.group(REP, MANAGER))
+    rewrite("parent@1", of="parent", text="new status")
+    fake.fail("chat.postMessage", error="channel_not_found")
+    sender().run_until_idle()
+    assert rows(db)["parent"].status == "failed" and rows(db)["parent@1"].status == "failed"
+    assert fake.calls("chat.update") == []
+
+
+def test_a_rewrite_must_name_the_message_it_rewrites(db, clock, workspaces):
+    with db.transaction() as session, pytest.raises(ValueError, match="reply_to must name"):
+        outbox.enqueue(
+            session,
+            workspace_id=workspaces["T1"],
+            key="loose",
+            kind="checkin",
+            channel=outbox.group(REP, MANAGER),
+            payload=outbox.rewrite({"text": "x"}),
+            now=clock(),
+        )
