@@ -10,11 +10,13 @@ SCORECARD = "/scorecard"
 GOAL = "/goal"
 LEADERBOARD = "/leaderboard"
 PACER = "/pacer"
+CHECKIN = "/checkin"  # issue 10: not registered yet (add to COMMANDS with its listener and manifest entry)
 COMMANDS = (DEAL, ACTIVITY, PROGRESS, SCORECARD, GOAL, LEADERBOARD, PACER)
 
 # Events (manifest.yml: settings.event_subscriptions.bot_events)
 USER_CHANGE = "user_change"
 APP_HOME_OPENED = "app_home_opened"
+MESSAGE = "message"  # replies in a check-in thread (message.mpim); issue 10: add to EVENTS when registered
 EVENTS = (USER_CHANGE, APP_HOME_OPENED)
 
 # Block actions
@@ -29,11 +31,18 @@ HOME_LOG_DEAL = "home_log_deal"  # "Log a deal" on the Home tab and in the daily
 HOME_LOG_ACTIVITY = "home_log_activity"
 LEADERBOARD_MORE = "leaderboard_more"  # Show more: the next places of a long board
 SETTINGS_MORE = "settings_more"  # Show more: the next members in /pacer settings
+# The check-in thread's next-step buttons; each button's value is the evaluation id
+CHECKIN_SELF_REVIEW = "checkin_self_review"  # the rep writes (or edits) their self-review
+CHECKIN_FEEDBACK = "checkin_feedback"  # the manager writes (or edits) feedback and the improvement plan
+CHECKIN_ACKNOWLEDGE = "checkin_acknowledge"  # the rep: "I have read this"
+CHECKIN_APPEAL = "checkin_appeal"  # reserved for the appeals issue: the slot after Acknowledge
 
 # Modal callback ids and their input blocks
 DEAL_MODAL = "deal_modal"
 DEAL_RECEIPT = "deal_receipt"
 ACTIVITY_MODAL = "activity_modal"
 ACTIVITY_RECEIPT = "activity_receipt"
+SELF_REVIEW_MODAL = "self_review_modal"  # private_metadata: {"evaluation": id, "base": version edited (0: new)}
+FEEDBACK_MODAL = "feedback_modal"  # private_metadata as the self-review's
 NUDGE_SNOOZE_DAY = "nudge_snooze_day"
 NUDGE_SNOOZE_WEEK = "nudge_snooze_week"

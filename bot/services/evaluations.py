@@ -374,10 +374,10 @@ def _view(session: Session, *, workspace_id: int, member_id: int, period_key: st
         return None
     current = evaluations.version(session, evaluation_id=row.id, number=row.version)
     assert current is not None, f"evaluation {row.id} has no version {row.version}"
-    return _evaluation(row, Snapshot.from_json(current.snapshot))
+    return evaluation_view(row, Snapshot.from_json(current.snapshot))
 
 
-def _evaluation(row: Evaluation, snapshot: Snapshot) -> EvaluationView:
+def evaluation_view(row: Evaluation, snapshot: Snapshot) -> EvaluationView:
     assert row.id is not None
     facts = CheckinFacts(
         self_review_at=row.self_review_at,
