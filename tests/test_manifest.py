@@ -92,6 +92,7 @@ def test_listeners_are_registered_only_through_the_ids_the_manifest_is_checked_a
 # to and checks (conversations.replies reads a thread of either).
 OUTBOX_METHOD_SCOPES = {
     "chat_postMessage": ("chat:write",),
+    "chat_update": ("chat:write",),  # a rewrite of a message Pacer posted (the check-in status)
     "conversations_history": ("im:history", "mpim:history"),
     "conversations_replies": ("im:history", "mpim:history"),
     "conversations_open": ("im:write", "mpim:write"),
