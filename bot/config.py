@@ -61,13 +61,16 @@ class Team(_Strict):
     manager: str
     members: list[str] = Field(default_factory=list)
     profile: str | None = Field(default=None, description="profile of this team's reps (default_profile if unset)")
+    reviewers: list[str] = Field(
+        default_factory=list, description="who decides this team's appeals (the workspace's `reviewers` if unset)"
+    )
 
     @field_validator("manager")
     @classmethod
     def _manager_id(cls, value: str) -> str:
         return _user_id(value)
 
-    @field_validator("members")
+    @field_validator("members", "reviewers")
     @classmethod
     def _member_ids(cls, value: list[str]) -> list[str]:
         return [_user_id(v) for v in value]
@@ -132,6 +135,17 @@ class EvaluationsConfig(_Strict):
         return time.fromisoformat(self.close_at)
 
 
+class AppealsConfig(_Strict):
+    """Appeals against an evaluation (issue 11): how long a rep may file one, and how long a reviewer has."""
+
+    window_working_days: int = Field(
+        default=10, ge=1, le=60, description="working days after the check-in opens in which the rep may appeal"
+    )
+    decision_working_days: int = Field(
+        default=5, ge=1, le=30, description="working days (the reviewer's) after filing by which it is decided"
+    )
+
+
 class PacerConfig(_Strict):
     """The parsed pacer.yml. Defaults make an empty file (or none) a working configuration."""
 
@@ -145,6 +159,10 @@ class PacerConfig(_Strict):
     calendar: CalendarConfig = Field(default_factory=CalendarConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     evaluations: EvaluationsConfig = Field(default_factory=EvaluationsConfig)
+    appeals: AppealsConfig = Field(default_factory=AppealsConfig)
+    reviewers: list[str] = Field(
+        default_factory=list, description="who decides appeals (a team's own `reviewers` take precedence)"
+    )
     default_profile: str = "hunter"
     profiles: dict[str, dict[str, Any] | None] = Field(
         default_factory=dict, description="overrides of hunter/farmer/strategic, or new profiles"
@@ -205,7 +223,7 @@ class PacerConfig(_Strict):
             raise ValueError(f"{value!r} is not an IANA time zone such as Asia/Shanghai") from None
         return value
 
-    @field_validator("admins")
+    @field_validator("admins", "reviewers")
     @classmethod
     def _admin_ids(cls, value: list[str]) -> list[str]:
         return [_user_id(v) for v in value]
@@ -231,6 +249,11 @@ class PacerConfig(_Strict):
 
     def team_of(self, user_id: str) -> Team | None:
         return next((t for t in self.teams if user_id in t.members), None)
+
+    def reviewer_pool(self, user_id: str) -> list[str]:
+        """Who may be asked to decide an appeal of this member: their team's reviewers, else the workspace's."""
+        team = self.team_of(user_id)
+        return list(team.reviewers) if team is not None and team.reviewers else list(self.reviewers)
 
     def role_of(self, user_id: str) -> str:
         if user_id in self.admins:

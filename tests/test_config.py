@@ -58,6 +58,10 @@ def test_the_shipped_example_is_valid():
         ("timezone: Mars/Olympus", "timezone", "IANA"),
         ("teams: [{name: A, manager: bob}]", "teams.0.manager", "Slack user id"),
         ("colour: blue", "colour", "unknown key"),
+        ("reviewers: [dana]", "reviewers", "Slack user id"),
+        ("teams: [{name: A, manager: U0M1, reviewers: [ops]}]", "teams.0.reviewers", "Slack user id"),
+        ("appeals: {window_working_days: 0}", "appeals.window_working_days", "greater than or equal to 1"),
+        ("appeals: {decision_working_days: 31}", "appeals.decision_working_days", "less than or equal to 30"),
         ("product_lines: [{name: Core}, {name: core}]", "(top level)", "listed twice"),
         (
             "teams: [{name: A, manager: U0M1, members: [U0R1]}, {name: B, manager: U0M2, members: [U0R1]}]",
@@ -95,3 +99,26 @@ def test_settings_are_read_from_a_dot_env_file(monkeypatch, tmp_path):
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-dotenv\n")
     assert Settings().slack_bot_token.get_secret_value() == "xoxb-from-dotenv"
+
+
+def test_appeals_go_to_the_teams_own_reviewers_else_the_workspaces(tmp_path):
+    config = load_config(
+        write(
+            tmp_path,
+            "reviewers: [U0OPS1, U0OPS2]\n"
+            "appeals: {window_working_days: 8, decision_working_days: 3}\n"
+            "teams:\n"
+            "  - {name: East, manager: U0M1, members: [U0R1], reviewers: [U0EAST]}\n"
+            "  - {name: West, manager: U0M2, members: [U0R2]}\n",
+        )
+    )
+    assert config.reviewer_pool("U0R1") == ["U0EAST"]
+    assert config.reviewer_pool("U0R2") == ["U0OPS1", "U0OPS2"]
+    assert config.reviewer_pool("U0NOTEAM") == ["U0OPS1", "U0OPS2"]
+    assert (config.appeals.window_working_days, config.appeals.decision_working_days) == (8, 3)
+
+
+def test_appeal_defaults_are_ten_working_days_to_file_and_five_to_decide():
+    config = load_config(None)
+    assert (config.appeals.window_working_days, config.appeals.decision_working_days) == (10, 5)
+    assert config.reviewer_pool("U0ANY") == []
