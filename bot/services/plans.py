@@ -23,13 +23,13 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from bot.clock import zone
 from bot.config import PacerConfig
 from bot.services import rules
-from bot.services.checkins import PlanItemView
 from bot.store import audit, metrics
 from bot.store import plans as store
 from bot.store.tables import PlanItem
@@ -37,6 +37,9 @@ from scoring import plans
 from scoring.evaluations import Snapshot
 from scoring.periods import Period
 from scoring.plans import Progress, State, TrackedItem
+
+if TYPE_CHECKING:
+    from bot.services.checkins import PlanItemView
 
 AUDIT_ENTITY = "plan_item"
 REVIEWED = "plan_item.reviewed"
@@ -241,6 +244,9 @@ def review_at_checkin(
 
 
 def _view(row: PlanItem) -> PlanItemView:
+    # imported here: checkins → evaluations → progress → plans would otherwise go round in a circle
+    from bot.services.checkins import PlanItemView
+
     return PlanItemView(
         position=row.position,
         action=row.action,
