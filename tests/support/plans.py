@@ -75,19 +75,19 @@ ACTIVITIES = Item("Log 18 activities", date(2026, 11, 20), "activities", "18")  
 SHADOW = Item(HOSTILE, date(2026, 12, 15))  # open, no metric
 
 
-def plan_scenario(pacer: Pacer, user_id: str, manager_user_id: str) -> list[int]:
+def plan_scenario(pacer: Pacer, user_id: str, manager_user_id: str) -> int:
     """A rep registered in October with October frozen and a plan of three items set on 2 November:
     10 demos due Fri 27 Nov (5 logged from 2 Nov), 18 activities due Fri 20 Nov (16 logged by then) and
     a hostile-text item without a metric due 15 Dec. On Tue 24 Nov: due soon, overdue, open. November's
-    activities total 20 (3 calls on 1 Nov, before the plan)."""
+    activities total 20 (3 calls on 1 Nov, before the plan). Returns October's evaluation id."""
     pacer.clock.now = datetime(2026, 10, 20, 15, 0, tzinfo=UTC)
     for user in (manager_user_id, user_id):
         assert pacer.command(user, "/pacer", "help").status == 200
     evaluation_id = freeze(pacer, user_id, month_of(date(2026, 10, 1)), now=OCTOBER_CLOSED)
-    ids = add_plan(pacer, evaluation_id, [DEMOS, ACTIVITIES, SHADOW], at=FEEDBACK_AT)
+    add_plan(pacer, evaluation_id, [DEMOS, ACTIVITIES, SHADOW], at=FEEDBACK_AT)
     for day, text in ((1, "call 3"), (10, "demo 4"), (10, "call 12"), (23, "demo 1")):
         pacer.clock.now = datetime(2026, 11, day, 15, 0, tzinfo=UTC)
         reply = pacer.activity(user_id, text)
         assert reply.status == 200 and ":warning:" not in reply.text, reply.text
     pacer.settle()
-    return ids
+    return evaluation_id
