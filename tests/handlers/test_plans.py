@@ -95,7 +95,8 @@ def test_the_plan_review_gives_each_items_outcome_in_words_with_units_and_escape
     assert lines == [
         "*How the last improvement plan went*",
         ":x: *1. Book 10 demos* (due Fri 27 Nov) — Demos 5 against a target of 10: *missed*",
-        ":white_check_mark: *2. Close $120k* (due Mon 30 Nov) — Revenue $120,500.50 against a target of $120,000: *met*",
+        ":white_check_mark: *2. Close $120k* (due Mon 30 Nov) — "
+        "Revenue $120,500.50 against a target of $120,000: *met*",
         f":speech_balloon: *3. {ESCAPED}* (due Tue 15 Dec) — no metric: say how it went in this thread",
     ]
     assert payload["text"].startswith("The last improvement plan: 1 met, 1 missed, 1 reported.")
