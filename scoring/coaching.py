@@ -18,6 +18,13 @@ Profile-specific rules apply to reps of that profile, and to reps of a custom pr
 lead metric (e.g. repeat revenue for a farmer), it speaks for it and the generic lead-pace rules
 stay quiet, so one shortfall is not nagged about twice in two wordings.
 
+Two rules follow the rep's improvement plan (`Signals.plan`, from the last check-in's feedback):
+`plan-item-overdue` (88) and `plan-item-due-soon` (84) fire for an item past its due date, or due within
+3 working days, that has not reached its target (an item without a metric always counts). They rank
+just below the two alarms that make any plan moot (nothing logged, the lead metric at risk) and above
+every other shortfall: the item is a dated commitment the rep and the manager agreed on. The evidence
+quotes the item's wording made plain (markup characters dropped, at most 60 characters).
+
 The text is plain: no Slack markup and none of `<`, `>`, `&`, `*`, `_`, `~` or backticks. The rep's
 name appears only in manager suggestions, exactly as given (the caller escapes it or passes a
 mention it built).
@@ -34,6 +41,7 @@ from typing import Generic, Literal, TypeVar
 from scoring.metrics import ACTIVITY_KINDS, METRICS, format_percent, format_value, plain_number
 from scoring.pace import Pace, Status, needed_per_working_day
 from scoring.periods import Calendar, Period, month_of, working_days, working_days_elapsed
+from scoring.plans import TrackedItem, most_urgent_first
 from scoring.profiles import DEFAULT_PROFILES
 from scoring.scorecard import Score
 
@@ -134,6 +142,7 @@ class Signals:
     - `training_required` / `training_done`: required courses, and how many are completed.
     - `last_activity_on` / `last_deal_on`: local dates of the rep's latest live activity and deal
       (any period; None = never).
+    - `plan`: the rep's open improvement-plan items (`scoring.plans.track`), with state and progress.
     """
 
     name: str
@@ -156,6 +165,7 @@ class Signals:
     training_done: int = 0
     last_activity_on: date | None = None
     last_deal_on: date | None = None
+    plan: tuple[TrackedItem, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.activities) - set(ACTIVITY_KINDS))
@@ -232,6 +242,7 @@ def signals_from(
     training_required: int,
     last_activity_on: date | None,
     last_deal_on: date | None,
+    plan: Iterable[TrackedItem] = (),
 ) -> Signals:
     """Signals from what `/progress` already computes: the `Score`, a `Pace` per line, and the actuals
     dict of `bot.store.metrics.actuals` / `metrics.compute_actuals` (every metric; missing ones are 0).
@@ -276,6 +287,7 @@ def signals_from(
         training_done=int((actual("training") * training_required).to_integral_value()) if training_required else 0,
         last_activity_on=last_activity_on,
         last_deal_on=last_deal_on,
+        plan=tuple(plan),
     )
 
 
@@ -753,6 +765,87 @@ def _ahead_words(s: Signals) -> Wording:
     )
 
 
+PLAN_ACTION_CHARS = 60
+_MARKUP = str.maketrans(dict.fromkeys("<>&*_~`", " "))
+
+
+def _plan_items(s: Signals, state: str) -> list[TrackedItem]:
+    """The rep's plan items in `state` that still need attention (a reached target does not), earliest first."""
+    return [item for item in most_urgent_first(s.plan) if item.state == state and item.needs_attention]
+
+
+def _plan_overdue(s: Signals) -> bool:
+    return bool(_plan_items(s, "overdue"))
+
+
+def _plan_due_soon(s: Signals) -> bool:
+    return bool(_plan_items(s, "due soon"))
+
+
+def _quoted(action: str) -> str:
+    """The manager's wording of the item, made plain (no markup characters) and kept short."""
+    text = " ".join(action.translate(_MARKUP).split()) or "(no wording)"
+    if len(text) > PLAN_ACTION_CHARS:
+        text = text[: PLAN_ACTION_CHARS - 1].rstrip() + "…"
+    return f"'{text}'"
+
+
+def _plan_label(metric_name: str) -> str:
+    spec = METRICS.get(metric_name)
+    return spec.label if spec is not None else metric_name
+
+
+def _plan_progress(s: Signals, item: TrackedItem) -> str:
+    """`4 of 10 demos so far`, `$4,000 of $10,000 revenue so far`, `CSAT 4.2 against a 4.5 target`;
+    for an item without a metric, that there is nothing to measure."""
+    if item.metric is None or item.target is None:
+        return "nothing to measure, so bring how it went to your manager"
+    progress = item.progress
+    actual = progress.actual if progress is not None else Decimal(0)
+    spec = METRICS.get(item.metric)
+    by = "by the due date" if item.state == "overdue" else "so far"
+    if spec is None:
+        return f"{item.metric} {plain_number(actual)} of {plain_number(item.target)} {by}"
+    if spec.unit == "count":
+        return f"{plain_number(actual)} of {_count_noun(item.metric, item.target)} {by}"
+    if spec.unit == "money":
+        shown, wanted = _value(s, item.metric, actual), _value(s, item.metric, item.target)
+        return f"{shown} of {wanted} {_label(item.metric).lower()} {by}"
+    return f"{spec.label} {_value(s, item.metric, actual)} against a {_value(s, item.metric, item.target)} target {by}"
+
+
+def _plan_words(s: Signals, state: str) -> Wording:
+    items = _plan_items(s, state)
+    item = items[0]
+    quoted = _quoted(item.action)
+    if state == "overdue":
+        late = working_days(item.due + timedelta(days=1), s.today - timedelta(days=1), s.calendar)
+        when = f"was due {_day(item.due)}" + (f", {_plural(late, 'working day')} ago" if late else "")
+        headline = "An improvement-plan item is overdue"
+    else:
+        when = "is due today" if item.due == s.today else f"is due {_day(item.due)}"
+        headline = "An improvement-plan item is due soon"
+    evidence = f"Plan item {quoted} {when}: {_plan_progress(s, item)}"
+    if len(items) > 1:
+        evidence += f" (and {_plural(len(items) - 1, 'more item')} {state})"
+    if item.metric is not None and item.target is not None:
+        what = f"{_plan_label(item.metric).lower()} to {_value_or_plain(s, item.metric, item.target)}"
+        suggestion = (
+            f"Put today's first hour into {quoted}: list what it takes to bring {what}, and book the first step now."
+        )
+    else:
+        suggestion = f"Finish {quoted} today, or tell your manager what stands in the way and agree a new date."
+    if state == "overdue":
+        manager = f"Follow up {s.name}'s improvement plan: {evidence[0].lower()}{evidence[1:]}. Agree what happens now."
+    else:
+        manager = f"Check on {s.name}'s improvement plan before the date: {evidence[0].lower()}{evidence[1:]}."
+    return Wording(headline=headline, evidence=evidence, suggestion=suggestion, manager_suggestion=manager)
+
+
+def _value_or_plain(s: Signals, metric_name: str, value: Decimal) -> str:
+    return _value(s, metric_name, value) if metric_name in METRICS else plain_number(value)
+
+
 def _always(_: Signals) -> bool:
     return True
 
@@ -778,6 +871,7 @@ STRATEGIC = frozenset({"strategic"})
 RULES: tuple[Rule, ...] = (
     Rule("no-activity", 100, "warning", _no_activity, _no_activity_words),
     Rule("lead-at-risk", 90, "warning", _lead_status("at risk"), _lead_words),
+    Rule("plan-item-overdue", 88, "warning", _plan_overdue, lambda s: _plan_words(s, "overdue")),
     Rule(
         "farmer-repeat-revenue",
         85,
@@ -787,6 +881,7 @@ RULES: tuple[Rule, ...] = (
         FARMER,
         "repeat_revenue",
     ),
+    Rule("plan-item-due-soon", 84, "warning", _plan_due_soon, lambda s: _plan_words(s, "due soon")),
     Rule("meetings-no-closes", 80, "warning", _meetings_no_closes, _meetings_words),
     Rule("proposals-no-close", 78, "warning", _proposals_no_close, _proposals_words),
     Rule("deal-drought", 75, "warning", _deal_drought, _deal_drought_words),

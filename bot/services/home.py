@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
 from bot.config import PacerConfig
 from bot.directory import Caller
-from bot.services import deals, leaderboard
+from bot.services import deals, leaderboard, plans
 from bot.services.leaderboard import Standing
 from bot.services.progress import Progress, progress
 from bot.store import members
@@ -39,6 +39,7 @@ class Dashboard:
     progress: Progress
     recent: list[DealRecord]
     team: list[ReportStatus] | None  # None: the caller manages no one
+    team_plans: dict[str, list[plans.OpenItem]] = field(default_factory=dict)  # report's user id → open items
 
 
 def reports_of(config: PacerConfig, user_id: str) -> list[str]:
@@ -69,8 +70,23 @@ def dashboard(session: Session, caller: Caller, *, config: PacerConfig) -> Dashb
     member = members.get(session, workspace_id=caller.workspace_id, user_id=caller.user_id)
     assert member is not None  # the unit of work registered the caller
     reports = reports_of(config, caller.user_id)
+    team = team_statuses(session, caller, config=config, user_ids=reports) if reports else None
     return Dashboard(
         progress=progress(session, caller, member, config=config),
         recent=deals.recent_deals(session, caller, limit=RECENT_DEALS),
-        team=team_statuses(session, caller, config=config, user_ids=reports) if reports else None,
+        team=team,
+        team_plans=_team_plans(session, caller, config=config, team=team or []),
     )
+
+
+def _team_plans(
+    session: Session, caller: Caller, *, config: PacerConfig, team: list[ReportStatus]
+) -> dict[str, list[plans.OpenItem]]:
+    """Each report's open improvement-plan items (on the manager's today), by Slack user id."""
+    user_of = {s.standing.member_id: s.standing.user_id for s in team if s.standing.member_id is not None}
+    if not user_of:
+        return {}
+    found = plans.team_items(
+        session, workspace_id=caller.workspace_id, today_of=dict.fromkeys(user_of, caller.today), config=config
+    )
+    return {user_of[member_id]: items for member_id, items in found.items()}

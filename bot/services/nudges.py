@@ -22,6 +22,7 @@ from sqlmodel import Session
 from bot.clock import zone
 from bot.config import PacerConfig
 from bot.directory import Caller
+from bot.services import plans
 from bot.services.leaderboard import Standing, Subject, score_subjects
 from bot.store import schedules
 from bot.store.engine import Database
@@ -142,6 +143,7 @@ class RepFacts:
     csat_surveys: int  # surveys in the period
     training_required: int  # required courses (pacer.yml)
     currency: str
+    plan: tuple[plans.OpenItem, ...] = ()  # open improvement-plan items on `today`, most urgent first
 
     @property
     def last_logged(self) -> date | None:
@@ -199,6 +201,7 @@ def signals_for(facts: RepFacts, calendar: Calendar) -> coaching.Signals:
         training_required=facts.training_required,
         last_activity_on=facts.last_activity_on,
         last_deal_on=facts.last_deal_on,
+        plan=[item.tracked for item in facts.plan],
     )
 
 
@@ -286,6 +289,7 @@ def rep_facts(
                 session, workspace_id=workspace_id, member_ids=members_in, start=period.start, end=period.end
             )
         )
+    open_plans = plans.team_items(session, workspace_id=workspace_id, today_of=today_of, config=config)
     facts = {}
     for member_id in ids:
         start, end = spans[member_id]
@@ -316,6 +320,7 @@ def rep_facts(
             csat_surveys=survey_counts.get(member_id, 0),
             training_required=len(set(config.training.required)),
             currency=config.currency,
+            plan=tuple(open_plans.get(member_id, ())),
         )
     return facts
 

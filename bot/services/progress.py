@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.config import PacerConfig
 from bot.directory import Caller
-from bot.services import rules
+from bot.services import plans, rules
 from bot.services.rules import PeriodRules
 from bot.store import goals, members, metrics
 from bot.store.tables import Member
@@ -35,6 +35,7 @@ class Progress:
     payout: Payout
     sources: dict[str, dict[str, int]]
     rules: PeriodRules
+    plan: tuple[plans.OpenItem, ...] = ()  # the rep's open improvement-plan items today, most urgent first
 
 
 def may_see_progress_of(viewer: Person, subject: Person) -> bool:
@@ -159,4 +160,7 @@ def progress(
         payout=found.payout,
         sources=found.sources,
         rules=in_force,
+        plan=tuple(
+            plans.open_items(session, workspace_id=caller.workspace_id, member_id=member.id, today=today, config=config)
+        ),
     )

@@ -8,15 +8,18 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerB
 from slack_sdk.models.views import View
 
 from bot.services.home import Dashboard, ReportStatus
+from bot.services.plans import OpenItem
 from handlers.blocks.common import VIEW_BLOCKS_MAX, context, day, listed, more_context, section
 from handlers.blocks.deals import describe
 from handlers.blocks.leaderboard import display_name
+from handlers.blocks.plans import action_text, open_items_blocks, summary, when
 from handlers.blocks.scoring import PACE_ICONS, metric_lines
 from scoring.metrics import format_percent
 from scoring.money import Money, format_amount
 
 MAX_TEAM_LINES = 40
 SCORECARD_ROOM = 5  # sections for the scorecard's metric lines
+PLAN_ROOM = 3  # sections for the rep's open improvement-plan items
 RECENT_ROOM = 3  # sections for the recent deals (five at most)
 
 
@@ -67,7 +70,16 @@ def reason(status: ReportStatus) -> str:
     return f"{line.label} {pace_.status}: {share} of target, {gone} of the {status.standing.period.cadence} gone"
 
 
-def _team(statuses: list[ReportStatus], *, room: int) -> list[Block]:
+def _plan_flag(items: list[OpenItem] | None) -> str:
+    """` · :rotating_light: 2 plan items (1 overdue)` for a report with open items."""
+    if not items:
+        return ""
+    icon = ":rotating_light:" if any(i.state == "overdue" for i in items) else ":clipboard:"
+    first = items[0]  # the most urgent
+    return f" · {icon} {summary(items)} — next: _{action_text(first.action, 60)}_, {when(first)}"
+
+
+def _team(statuses: list[ReportStatus], *, room: int, plans: dict[str, list[OpenItem]] | None = None) -> list[Block]:
     """The manager's reps, at-risk first, in at most `room` blocks (the Home tab holds 100)."""
     blocks: list[Block] = [DividerBlock(), HeaderBlock(text="Your team")]
     if not statuses:
@@ -75,6 +87,7 @@ def _team(statuses: list[ReportStatus], *, room: int) -> list[Block]:
     lines = [
         f"{PACE_ICONS.get(s.status, '')} *{display_name(s.standing)}* — {reason(s)}"
         f" · {s.standing.score.total} pts ({s.standing.score.rating})"
+        f"{_plan_flag((plans or {}).get(s.standing.user_id))}"
         for s in statuses[:MAX_TEAM_LINES]
     ]
     if len(statuses) > MAX_TEAM_LINES:
@@ -88,10 +101,13 @@ def _team(statuses: list[ReportStatus], *, room: int) -> list[Block]:
 
 def home_view(dashboard: Dashboard, *, currency: str, deal_action: str, activity_action: str) -> View:
     blocks = _scorecard(dashboard, currency)
+    blocks += open_items_blocks(
+        dashboard.progress.plan, currency=currency, room=PLAN_ROOM, heading="*Your improvement plan*"
+    )
     blocks.append(_buttons(deal_action=deal_action, activity_action=activity_action))
     blocks += _recent(dashboard)
     if dashboard.team is not None:
-        blocks += _team(dashboard.team, room=VIEW_BLOCKS_MAX - len(blocks))
+        blocks += _team(dashboard.team, room=VIEW_BLOCKS_MAX - len(blocks), plans=dashboard.team_plans)
     return View(type="home", blocks=blocks)
 
 

@@ -18,6 +18,7 @@ from handlers import ids
 from handlers.blocks.activities import plural
 from handlers.blocks.common import as_dicts, context, day, escape, listed, mention, more_context, section
 from handlers.blocks.home import reason
+from handlers.blocks.plans import STATE_ICONS, action_text, progress_text, summary, when
 from handlers.blocks.scoring import PACE_ICONS, metric_lines
 from scoring.money import Money, format_amount
 
@@ -25,6 +26,8 @@ SECTION_CHARS = 2900
 MAX_DIGEST_LINES = 40
 DIGEST_PART_ROOM = 15  # sections per part (standings, idle reps, coaching): 3 + 3 × 15 ≤ 50 blocks
 EXAMPLE_TIME = "/pacer nudges 08:30"
+PLAN_ITEMS_SHOWN = 3  # plan items per rep in the digest (the rest counted)
+PLAN_ITEM_CHARS = 80
 
 
 def short_day(value: date) -> str:
@@ -192,8 +195,11 @@ def digest_message(digest: Digest, *, currency: str) -> dict[str, Any]:  # noqa:
     talks = []
     for _, facts in statuses:
         prompt = digest.prompts.get(facts.standing.user_id)
+        plan = plan_text(facts)
         if prompt is not None:
-            talks.append(f"• {escape(prompt.manager_suggestion)}")  # names the rep and cites the evidence
+            talks.append(f"• {escape(prompt.manager_suggestion)}{plan}")  # names the rep and cites the evidence
+        elif plan:
+            talks.append(f"• *{escape(facts.standing.name[:60])}*{plan}")
     if talks:
         blocks.append(section("*Coaching conversations to have this week*"))
         blocks += _part(talks, more="see each rep's `/progress`")
@@ -201,7 +207,25 @@ def digest_message(digest: Digest, *, currency: str) -> dict[str, Any]:  # noqa:
     text = (
         f"Your team this week: {len(statuses)} reps, {at_risk} at risk, {len(idle)} with nothing logged ({idle_span})"
     )
+    overdue = sum(1 for f in digest.reps for item in f.plan if item.state == "overdue")
+    if overdue:
+        text += f", {overdue} overdue improvement-plan item{'s' if overdue != 1 else ''}"
     return {"text": text, "blocks": as_dicts(blocks)}  # 3 + 3 × DIGEST_PART_ROOM blocks at most
+
+
+def plan_text(facts: RepFacts) -> str:
+    """The rep's open improvement-plan items for the digest's coaching line, overdue ones flagged:
+    `\n    :clipboard: Plan: 3 items (1 overdue) — :rotating_light: Log 18 activities, overdue since …`."""
+    items = facts.plan
+    if not items:
+        return ""
+    shown = "; ".join(
+        f"{STATE_ICONS[item.state]} {action_text(item.action, PLAN_ITEM_CHARS)}, {when(item)}"
+        + (f" ({measured})" if (measured := progress_text(item, currency=facts.currency)) else "")
+        for item in items[:PLAN_ITEMS_SHOWN]
+    )
+    more = f"; and {len(items) - PLAN_ITEMS_SHOWN} more" if len(items) > PLAN_ITEMS_SHOWN else ""
+    return f"\n    :clipboard: Improvement plan, {summary(items)}: {shown}{more}"
 
 
 # --- /pacer nudges ---------------------------------------------------------------------------------

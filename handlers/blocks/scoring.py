@@ -20,6 +20,7 @@ from handlers.blocks.common import (
     listed,
     section,
 )
+from handlers.blocks.plans import PLAN_ROOM, open_items_blocks
 from scoring.metrics import METRICS, format_percent, format_value, plain_number
 from scoring.money import Money, format_amount
 from scoring.pace import Pace
@@ -98,6 +99,7 @@ def progress_blocks(report: Progress, *, currency: str, rule: str) -> list[Block
                 f"(`/goal @{escape(report.person.name)} {score.missing_targets[0]} &lt;value&gt;`)."
             )
         )
+    blocks += open_items_blocks(report.plan, currency=currency, room=PLAN_ROOM)
     room = MESSAGE_BLOCKS_MAX - len(blocks) - 1  # and the sources
     blocks += listed(_payout_lines(report, currency=currency), room=room)  # one line per product line: bounded
     blocks.append(context(clip(_sources_text(report.sources), CONTEXT_TEXT_MAX)))
