@@ -5,6 +5,7 @@ requests and the fake Slack Web API, on both databases."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -551,3 +552,49 @@ def test_messages_that_are_not_a_participants_reply_in_a_check_in_thread_are_ign
     }[kind]
     assert pacer.event(event).status == 200
     assert comments(pacer) == [] and reads.audit(pacer.db, "checkin.comment") == []
+
+
+def test_one_form_submitted_six_times_at_once_stores_one_version(pacer: Pacer, thread: Thread):
+    def once(_: int) -> Response:
+        return submit(
+            pacer,
+            MANAGER,
+            ids.FEEDBACK_MODAL,
+            feedback(),
+            metadata={"evaluation": thread.evaluation_id, "base": 0, "items": 2},
+            view_id="V0STORM",
+        )
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        responses = list(pool.map(once, range(6)))
+    assert {r.status for r in responses} == {200}
+    assert sum("Saved: your feedback" in r.text for r in responses) == 1
+    assert sum("Already saved" in r.text for r in responses) == 5
+    assert [(e.kind, e.version) for e in entries(pacer)] == [("feedback", 1)]
+    assert len(plan_items(pacer)) == 2 and len(reads.audit(pacer.db, "checkin.feedback")) == 1
+    assert evaluation(pacer, thread).revision == 1
+
+
+def test_two_people_submitting_at_once_from_the_same_version_store_one_and_refuse_the_other(
+    pacer: Pacer, thread: Thread
+):
+    def by(user: str) -> Response:
+        return post_feedback(pacer, thread, user=user, strengths=f"by {user}")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(pool.map(by, [MANAGER, ADMIN]))
+    saved = [r for r in responses if r.json().get("response_action") == "update"]
+    refused = [r for r in responses if r.json().get("response_action") == "errors"]
+    assert len(saved) == 1 and len(refused) == 1
+    assert "newer version (v1)" in " ".join(errors_of(refused[0]).values())
+    assert [e.version for e in entries(pacer)] == [1] and len(plan_items(pacer)) == 2
+
+
+def test_long_answers_are_posted_whole_over_several_sections(pacer: Pacer, slack: FakeSlack, thread: Thread):
+    wins = ("<win> & " * 125)[:1000]
+    post_self_review(pacer, thread, wins=wins, challenges="c" * 1000, support="s" * 1000)
+    deliver_all(pacer)
+    posted = slack.thread(thread.channel, thread.parent_ts)[-1]
+    sections = [b["text"]["text"] for b in posted["blocks"] if b["type"] == "section"]
+    assert all(len(text) <= 3000 for text in sections)
+    assert "".join(sections).count("&lt;win&gt;") == wins.count("<win>")
