@@ -25,9 +25,13 @@ def when(moment: datetime) -> str:
 
 
 def _pieces(text: str) -> list[str]:
-    """Escaped `text` in parts that each fit a section, split at a line end or a space where possible and
-    never inside an escape (`&lt;`)."""
-    escaped = escape(text)
+    """Escaped `text` in parts that each fit a section."""
+    return _split(escape(text))
+
+
+def _split(escaped: str) -> list[str]:
+    """Already escaped text in section-sized parts, cut at a line end or a space where possible and never
+    inside an escape (`&lt;`)."""
     parts: list[str] = []
     while slack_len(escaped) > PACK_TO:
         cut = PACK_TO
@@ -115,26 +119,10 @@ def entry_post(checkin: CheckinView, entry: EntryView) -> dict[str, Any]:
             line = f"{position}. {escape(str(item.get('action') or ''))}"
             line += _target(checkin, item.get("metric"), item.get("target"))
             due = _due(item.get("due"))
-            blocks += [section(piece) for piece in _pieces_of_line(line + (f" — {due}" if due else ""))]
+            blocks += [section(piece) for piece in _split(line + (f" — {due}" if due else ""))]
         plain += f" — improvement plan of {len(items)} item{'s' if len(items) != 1 else ''}"
     blocks.append(context("Reply in this thread to discuss it; replies are kept with the evaluation."))
     return {"text": escape(plain), "blocks": as_dicts(blocks)}
-
-
-def _pieces_of_line(line: str) -> list[str]:
-    """An already escaped line, in section-sized parts (a plan item is short: usually one)."""
-    if slack_len(line) <= PACK_TO:
-        return [line]
-    parts = []
-    while slack_len(line) > PACK_TO:
-        cut = PACK_TO
-        while slack_len(line[:cut]) > PACK_TO:
-            cut -= 1
-        if line.rfind("&", 0, cut) > line.rfind(";", 0, cut):
-            cut = line.rfind("&", 0, cut)
-        parts.append(line[:cut])
-        line = line[cut:]
-    return [*parts, line]
 
 
 def acknowledged_post(checkin: CheckinView) -> dict[str, Any]:

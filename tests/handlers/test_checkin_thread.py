@@ -598,3 +598,26 @@ def test_long_answers_are_posted_whole_over_several_sections(pacer: Pacer, slack
     sections = [b["text"]["text"] for b in posted["blocks"] if b["type"] == "section"]
     assert all(len(text) <= 3000 for text in sections)
     assert "".join(sections).count("&lt;win&gt;") == wins.count("<win>")
+
+
+def test_add_an_item_stops_at_five_rows(pacer: Pacer, slack: FakeSlack, thread: Thread):
+    click(pacer, thread, MANAGER, ids.CHECKIN_FEEDBACK)
+    view = opened_view(pacer, slack, 1)
+    for rows in range(2, 6):
+        click_in_form(pacer, MANAGER, ids.FEEDBACK_ADD_ITEM, str(thread.evaluation_id), view=view, values={})
+        pacer.settle()
+        view = slack.wait_for("views.update", count=rows - 1)[-1].response["view"]
+        assert meta(view)["items"] == rows
+    block_ids = {block.get("block_id") for block in view["blocks"]}
+    assert "item5_due" in block_ids and "add_item" not in block_ids and len(view["blocks"]) <= 100
+
+
+def test_someone_else_cannot_grow_the_feedback_form(pacer: Pacer, slack: FakeSlack, thread: Thread):
+    click(pacer, thread, MANAGER, ids.CHECKIN_FEEDBACK)
+    view = opened_view(pacer, slack, 1)
+    assert pacer.command(OUTSIDER, "/pacer", "help").status == 200
+    click_in_form(pacer, OUTSIDER, ids.FEEDBACK_ADD_ITEM, str(thread.evaluation_id), view=view, values={})
+    pacer.settle()
+    shown = slack.wait_for("views.update")[-1].args["view"]
+    assert "private to the rep and their manager" in json.dumps(shown)
+    assert "item2_action" not in json.dumps(shown)
