@@ -13,7 +13,19 @@ from bot.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:
-    from handlers import activities, admin, deals, errors, events, goals, home, leaderboard, nudges, scoring
+    from handlers import (
+        activities,
+        admin,
+        checkins_thread,
+        deals,
+        errors,
+        events,
+        goals,
+        home,
+        leaderboard,
+        nudges,
+        scoring,
+    )
 
     deals.register(app, deps)
     activities.register(app, deps)
@@ -24,4 +36,5 @@ def register(app: App, deps: Deps) -> None:
     home.register(app, deps)
     nudges.register(app, deps)
     events.register(app, deps)
+    checkins_thread.register(app, deps)
     errors.register(app, deps)

@@ -129,6 +129,20 @@ class UserChanged(_Shape):
     user: SlackUser
 
 
+class MessagePosted(_Shape):
+    """A `message` event (message.mpim): a reply in a check-in thread is recorded as a comment; the
+    fields other than its conversation and ts vary by subtype (an edit, a bot post, a join)."""
+
+    type: Literal["message"]
+    channel: SlackId
+    ts: Filled
+    user: SlackId | None = None
+    thread_ts: str | None = None
+    text: str | None = None
+    subtype: str | None = None
+    bot_id: str | None = None
+
+
 class EventCallback(_Shape):
     type: Literal["event_callback"]
     team_id: SlackId
@@ -136,7 +150,11 @@ class EventCallback(_Shape):
     event: dict[str, Any]
 
 
-EVENTS: dict[str, type[_Shape]] = {"app_home_opened": HomeOpened, "user_change": UserChanged}
+EVENTS: dict[str, type[_Shape]] = {
+    "app_home_opened": HomeOpened,
+    "user_change": UserChanged,
+    "message": MessagePosted,
+}
 
 
 def problem_with(body: Any) -> str | None:

@@ -16,8 +16,8 @@ COMMANDS = (DEAL, ACTIVITY, PROGRESS, SCORECARD, GOAL, LEADERBOARD, PACER)
 # Events (manifest.yml: settings.event_subscriptions.bot_events)
 USER_CHANGE = "user_change"
 APP_HOME_OPENED = "app_home_opened"
-MESSAGE = "message"  # replies in a check-in thread (message.mpim); issue 10: add to EVENTS when registered
-EVENTS = (USER_CHANGE, APP_HOME_OPENED)
+MESSAGE = "message"  # replies in a check-in thread (manifest: message.mpim), recorded as comments
+EVENTS = (USER_CHANGE, APP_HOME_OPENED, MESSAGE)
 
 # Block actions
 DEAL_UNDO = "deal_undo"
@@ -36,6 +36,7 @@ CHECKIN_SELF_REVIEW = "checkin_self_review"  # the rep writes (or edits) their s
 CHECKIN_FEEDBACK = "checkin_feedback"  # the manager writes (or edits) feedback and the improvement plan
 CHECKIN_ACKNOWLEDGE = "checkin_acknowledge"  # the rep: "I have read this"
 CHECKIN_APPEAL = "checkin_appeal"  # reserved for the appeals issue: the slot after Acknowledge
+FEEDBACK_ADD_ITEM = "feedback_add_item"  # in the feedback form: one more improvement-plan row (up to 5)
 
 # Modal callback ids and their input blocks
 DEAL_MODAL = "deal_modal"

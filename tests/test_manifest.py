@@ -22,7 +22,9 @@ NEEDED_SCOPES = {
     "mpim:write",  # bot/outbox.py: conversations.open opens the group DM of several people
     "mpim:history",  # bot/outbox.py: an ambiguous group-DM post (or thread reply) is looked up, never blindly resent
 }
-EVENT_SCOPES = {"user_change": "users:read", "app_home_opened": None}
+EVENT_SCOPES = {"user_change": "users:read", "app_home_opened": None, "message.mpim": "mpim:history"}
+# A manifest subscription names the event type and, for messages, the conversation kind: `message.mpim`
+# is delivered as a `message` event (ids.MESSAGE) from group DMs only.
 
 
 def test_manifest_commands_are_exactly_the_registered_commands():
@@ -31,13 +33,16 @@ def test_manifest_commands_are_exactly_the_registered_commands():
 
 
 def test_manifest_events_are_exactly_the_registered_events():
-    assert sorted(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == sorted(ids.EVENTS)
+    declared = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    assert sorted({event.split(".")[0] for event in declared}) == sorted(ids.EVENTS)
+    assert len(declared) == len(ids.EVENTS), "one subscription per event type: message.mpim only, no other message.*"
 
 
 def test_every_event_has_its_scope_and_no_scope_is_extra():
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert scopes == NEEDED_SCOPES
-    assert {EVENT_SCOPES[event] for event in ids.EVENTS} - {None} <= scopes
+    declared = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    assert {EVENT_SCOPES[event] for event in declared} - {None} <= scopes
     assert MANIFEST["oauth_config"]["scopes"].get("user") is None
 
 

@@ -13,11 +13,24 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from bot.store.tables import CheckinComment, CheckinEntry, Evaluation, PlanItem
+from bot.store.common import insert_returning_id
+from bot.store.tables import CheckinComment, CheckinEntry, Evaluation, OutboxMessage, PlanItem, Workspace
+
+KIND = "checkin"  # the outbox kind of check-in messages (bot.services.checkins.KIND)
 
 
 def evaluation(session: Session, *, workspace_id: int, evaluation_id: int) -> Evaluation | None:
     row = session.get(Evaluation, evaluation_id)
+    return row if row is not None and row.workspace_id == workspace_id else None
+
+
+def locked(session: Session, *, workspace_id: int, evaluation_id: int) -> Evaluation | None:
+    """The evaluation as stored now, its row locked until the transaction ends (PostgreSQL; SQLite has one
+    writer at a time): a submission, an edit and an acknowledgement of one check-in never interleave."""
+    query = select(Evaluation).where(col(Evaluation.id) == evaluation_id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = session.exec(query).first()
     return row if row is not None and row.workspace_id == workspace_id else None
 
 
@@ -88,3 +101,113 @@ def comments(session: Session, *, evaluation_id: int) -> list[CheckinComment]:
             .order_by(col(CheckinComment.id))
         )
     )
+
+
+def add_entry(
+    session: Session,
+    *,
+    workspace_id: int,
+    evaluation_id: int,
+    kind: str,
+    version: int,
+    author_user_id: str,
+    content: dict[str, Any],
+    source: str,
+    now: datetime,
+) -> bool:
+    """Insert version `version` of the evaluation's `kind` entry; False when that version exists already."""
+    values = {
+        "workspace_id": workspace_id,
+        "evaluation_id": evaluation_id,
+        "kind": kind,
+        "version": version,
+        "author_user_id": author_user_id,
+        "content": content,
+        "source": source,
+        "created_at": now,
+    }
+    return insert_returning_id(session, CheckinEntry, values, ["evaluation_id", "kind", "version"]) is not None
+
+
+def add_plan(
+    session: Session,
+    *,
+    workspace_id: int,
+    evaluation_id: int,
+    member_id: int,
+    feedback_version: int,
+    items: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """The plan items of one feedback version (`items`: action, metric, target, due), numbered from 1."""
+    for position, item in enumerate(items, start=1):
+        session.add(
+            PlanItem(
+                workspace_id=workspace_id,
+                evaluation_id=evaluation_id,
+                member_id=member_id,
+                feedback_version=feedback_version,
+                position=position,
+                action=item["action"],
+                metric=item["metric"],
+                target=item["target"],
+                due=item["due"],
+                created_at=now,
+            )
+        )
+    session.flush()
+
+
+def mark_acknowledged(session: Session, *, evaluation_id: int, now: datetime) -> bool:
+    """Record the rep's acknowledgement once; False when it was already recorded."""
+    result = session.exec(
+        update(Evaluation)
+        .where(col(Evaluation.id) == evaluation_id, col(Evaluation.acknowledged_at).is_(None))
+        .values(acknowledged_at=now)
+    )
+    return int(result.rowcount) == 1
+
+
+def thread_of(session: Session, *, team_id: str, conversation: str, ts: str) -> tuple[int, int] | None:
+    """(workspace id, evaluation id) of the check-in whose parent message is `ts` in `conversation`, or None
+    when that message is no check-in's parent (ix_outbox_workspace_ts)."""
+    rows = session.exec(
+        select(OutboxMessage.workspace_id, OutboxMessage.key)
+        .join(Workspace, col(Workspace.id) == col(OutboxMessage.workspace_id))
+        .where(
+            col(Workspace.team_id) == team_id,
+            col(OutboxMessage.ts) == ts,
+            col(OutboxMessage.conversation) == conversation,
+            col(OutboxMessage.reply_to).is_(None),
+            col(OutboxMessage.kind) == KIND,
+        )
+    ).all()
+    for workspace_id, key in rows:
+        prefix, _, number = key.partition(":")
+        if prefix == KIND and number.isdigit():
+            return int(workspace_id), int(number)
+    return None
+
+
+def add_comment(
+    session: Session,
+    *,
+    workspace_id: int,
+    evaluation_id: int,
+    user_id: str,
+    channel: str,
+    ts: str,
+    text: str,
+    now: datetime,
+) -> int | None:
+    """Record a thread reply once per (workspace, channel, ts); the new comment's id, or None if recorded before."""
+    values = {
+        "workspace_id": workspace_id,
+        "evaluation_id": evaluation_id,
+        "user_id": user_id,
+        "channel": channel,
+        "ts": ts,
+        "text": text,
+        "created_at": now,
+    }
+    return insert_returning_id(session, CheckinComment, values, ["workspace_id", "channel", "ts"])

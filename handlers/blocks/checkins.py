@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services.checkins import CheckinView, EntryView
+from handlers.blocks import checkin_posts
 from handlers.blocks.common import as_dicts, escape, section
 
 
@@ -33,10 +34,10 @@ class CheckinMessages:
         return _payload(f"Next step: {checkin.evaluation.progression.next_step}")
 
     def entry(self, checkin: CheckinView, entry: EntryView) -> dict[str, Any]:
-        return _payload(f"{entry.kind} v{entry.version} on {checkin.period_label}")
+        return checkin_posts.entry_post(checkin, entry)
 
     def acknowledged(self, checkin: CheckinView) -> dict[str, Any]:
-        return _payload(f"{checkin.rep_name} has read the check-in for {checkin.period_label}")
+        return checkin_posts.acknowledged_post(checkin)
 
 
 MESSAGES = CheckinMessages()
