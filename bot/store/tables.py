@@ -552,3 +552,51 @@ class CheckinComment(SQLModel, table=True):
     ts: str = Field(max_length=32)
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime
+
+
+class Appeal(SQLModel, table=True):
+    """A rep's appeal against one version of their evaluation, decided by an independent reviewer.
+
+    status: open → upheld | partly_upheld | rejected (decided, final) or withdrawn (by the rep).
+    `open_evaluation_id` is the evaluation's id while the appeal is open and NULL after: its unique
+    index makes "one open appeal per evaluation" hold under concurrent submits on both databases.
+    `reviewer_user_id` NULL means no eligible reviewer: the admins decide. `result_version` is the
+    evaluation version an upheld decision created.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("open_evaluation_id"),
+        Index("ix_appeal_evaluation", "workspace_id", "evaluation_id"),
+        Index("ix_appeal_member", "workspace_id", "member_id", "id"),
+        Index("ix_appeal_reviewer_status", "workspace_id", "reviewer_user_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    evaluation_id: int = Field(foreign_key="evaluation.id")
+    open_evaluation_id: int | None = Field(default=None, description="= evaluation_id while open, else NULL")
+    member_id: int = Field(foreign_key="member.id")
+    appellant_user_id: str = Field(max_length=32)
+    manager_user_id: str | None = Field(default=None, max_length=32, description="the evaluating manager")
+    evaluation_version: int = Field(description="the version appealed")
+    metrics: list[str] = Field(sa_column=Column(JSON, nullable=False), description="the disputed metrics")
+    requested: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False), description="metric → value asked for"
+    )
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: str = Field(default="open", max_length=16)
+    reviewer_user_id: str | None = Field(default=None, max_length=32)
+    assigned_reason: str = Field(default="", max_length=300)
+    assigned_at: datetime
+    due_at: datetime = Field(description="when the decision is due (the reviewer's working days)")
+    decided_by: str | None = Field(default=None, max_length=32)
+    decided_at: datetime | None = None
+    rationale: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    corrected: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False), description="metric → corrected actual"
+    )
+    result_version: int | None = None
+    withdrawn_at: datetime | None = None
+    source: str = Field(max_length=16)
+    created_at: datetime
