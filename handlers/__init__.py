@@ -13,13 +13,14 @@ from bot.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:
-    from handlers import activities, admin, deals, errors, events, goals, home, leaderboard, nudges, scoring
+    from handlers import activities, admin, checkins, deals, errors, events, goals, home, leaderboard, nudges, scoring
 
     deals.register(app, deps)
     activities.register(app, deps)
     scoring.register(app, deps)
     goals.register(app, deps)
     leaderboard.register(app, deps)
+    checkins.register(app, deps)
     admin.register(app, deps)
     home.register(app, deps)
     nudges.register(app, deps)

@@ -7,13 +7,15 @@ evaluation (`mark_opened` only sets an unset key).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
-from bot.store.tables import CheckinComment, CheckinEntry, Evaluation, PlanItem
+from bot.store.tables import CheckinComment, CheckinEntry, Evaluation, Member, NudgeSchedule, OutboxMessage, PlanItem
 
 
 def evaluation(session: Session, *, workspace_id: int, evaluation_id: int) -> Evaluation | None:
@@ -29,6 +31,80 @@ def mark_opened(session: Session, *, evaluation_id: int, key: str, channel: str,
         .values(checkin_key=key, checkin_channel=channel, checkin_opened_at=now, checkin_opened_by=opened_by)
     )
     return int(result.rowcount) == 1
+
+
+def mark_opened_many(
+    session: Session, *, opening: Sequence[tuple[int, str, str]], opened_by: str, now: datetime
+) -> set[int]:
+    """`mark_opened` for many (evaluation id, key, channel) at once, in one statement: the ids this
+    call opened (those already opened are left as they are)."""
+    if not opening:
+        return set()
+    ids = [evaluation_id for evaluation_id, _, _ in opening]
+    keys = {evaluation_id: key for evaluation_id, key, _ in opening}
+    channels = {evaluation_id: channel for evaluation_id, _, channel in opening}
+    result = session.exec(
+        update(Evaluation)
+        .where(col(Evaluation.id).in_(ids), col(Evaluation.checkin_key).is_(None))
+        .values(
+            checkin_key=case(keys, value=col(Evaluation.id)),
+            checkin_channel=case(channels, value=col(Evaluation.id)),
+            checkin_opened_at=now,
+            checkin_opened_by=opened_by,
+        )
+        .returning(col(Evaluation.id))
+    )
+    return {evaluation_id for (evaluation_id,) in result}
+
+
+def set_manager(session: Session, *, evaluation_id: int, manager_user_id: str) -> None:
+    """Give an evaluation frozen without a manager the manager its check-in is opened with."""
+    session.exec(
+        update(Evaluation)
+        .where(col(Evaluation.id) == evaluation_id, col(Evaluation.manager_user_id).is_(None))
+        .values(manager_user_id=manager_user_id)
+    )
+
+
+@dataclass(frozen=True)
+class LocalTime:
+    """A member's Slack time zone (None: not known) and local nudge time ("HH:MM")."""
+
+    tz: str | None
+    local_time: str
+
+
+def local_times(session: Session, *, workspace_id: int, user_ids: Collection[str]) -> dict[str, LocalTime]:
+    """Each member's zone and nudge time (09:00 without a schedule), by user id (500 per query)."""
+    wanted = sorted(set(user_ids))
+    found: dict[str, LocalTime] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.exec(
+            select(Member.user_id, Member.tz, NudgeSchedule.local_time)
+            .outerjoin(NudgeSchedule, col(NudgeSchedule.member_id) == col(Member.id))
+            .where(col(Member.workspace_id) == workspace_id, col(Member.user_id).in_(wanted[start : start + 500]))
+        )
+        found.update({user_id: LocalTime(tz, local_time or "09:00") for user_id, tz, local_time in rows})
+    return found
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Where a queued message stands: its status and, once posted, its conversation and ts."""
+
+    status: str
+    conversation: str | None
+    ts: str | None
+
+
+def posted(session: Session, *, workspace_id: int, key: str) -> Posted | None:
+    """The outbox state of the message queued under `key` (the check-in's parent), or None."""
+    row = session.exec(
+        select(OutboxMessage.status, OutboxMessage.conversation, OutboxMessage.ts).where(
+            col(OutboxMessage.workspace_id) == workspace_id, col(OutboxMessage.key) == key
+        )
+    ).first()
+    return None if row is None else Posted(*row)
 
 
 def bump_revision(session: Session, *, evaluation_id: int, **facts: Any) -> int:
