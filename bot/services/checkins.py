@@ -400,6 +400,7 @@ def _schedule_reminders(
     people = {c.rep_user_id for c in checkins} | {c.manager_user_id for c in checkins if c.manager_user_id}
     local = checkins_store.local_times(session, workspace_id=workspace_id, user_ids=people)
     due: list[dict[str, Any]] = []
+    when: dict[tuple[datetime, int, str | None, str], datetime] = {}  # a batch shares a few zones and times
     for c in checkins:
         steps: list[tuple[ReminderStep, str, str, int]] = [
             ("self_review", self_review_reminder_key(c.id), c.rep_user_id, SELF_REVIEW_DAYS)
@@ -409,14 +410,15 @@ def _schedule_reminders(
         for step, key, person, days in steps:
             where = local.get(person, checkins_store.LocalTime(None, "09:00"))
             payload = render.reminder(c, step)
+            known = (c.opened_at or now, days, where.tz, where.local_time)
+            if known not in when:
+                when[known] = reminder_due(known[0], days=days, tz=where.tz, local_time=where.local_time, config=config)
             due.append(
                 {
                     "key": key,
                     "recipient": person,
                     "kind": KIND,
-                    "due_at": reminder_due(
-                        c.opened_at or now, days=days, tz=where.tz, local_time=where.local_time, config=config
-                    ),
+                    "due_at": when[known],
                     "text": payload["text"][:3000],
                     "blocks": payload.get("blocks"),
                 }

@@ -11,12 +11,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Literal
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 
 from bot.services.checkins import CheckinView, EntryView, TeamRow
 from bot.services.checkins import Outcome as CheckinOutcome
 from handlers import ids
 from handlers.blocks.common import (
+    BUTTON_TEXT_MAX,
     CONTEXT_TEXT_MAX,
     MESSAGE_BLOCKS_MAX,
     SECTION_TEXT_MAX,
@@ -42,6 +43,63 @@ STATUS_WORDS = {
     "closed": "Closed",
 }
 TARGET_FROM = {"goal": "goal set for them", "profile": "profile default"}
+
+
+class _Shapes:
+    """Block Kit shapes built once with `slack_sdk.models` and filled per message (as the daily nudge
+    does): a close renders five payloads for each of 10,000 reps, where building and validating
+    slack_sdk objects per message would dominate it. The dicts are the ones `as_dicts` makes."""
+
+    def __init__(self) -> None:
+        self.section = section("-").to_dict()
+        self.context = context("-").to_dict()
+        self.button = ButtonElement(text="-", action_id="-", value="-").to_dict()
+        self.primary = ButtonElement(text="-", action_id="-", value="-", style="primary").to_dict()
+        self.actions = ActionsBlock(
+            block_id="-", elements=[ButtonElement(text="-", action_id="-", value="-")]
+        ).to_dict()
+
+
+_shapes: _Shapes | None = None
+
+
+def _shape() -> _Shapes:
+    global _shapes
+    if _shapes is None:
+        _shapes = _Shapes()
+    return _shapes
+
+
+def _section(text: str) -> dict[str, Any]:
+    shape = _shape().section
+    return {**shape, "text": {**shape["text"], "text": clip(text, SECTION_TEXT_MAX)}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    shape = _shape().context
+    return {**shape, "elements": [{**shape["elements"][0], "text": clip(text, CONTEXT_TEXT_MAX)}]}
+
+
+def _button(label: str, action_id: str, value: str, *, primary: bool = False) -> dict[str, Any]:
+    shape = _shape().primary if primary else _shape().button
+    return {
+        **shape,
+        "text": {**shape["text"], "text": clip(label, BUTTON_TEXT_MAX)},
+        "action_id": action_id,
+        "value": value,
+    }
+
+
+def _actions(block_id: str, buttons: list[dict[str, Any]]) -> dict[str, Any]:
+    return {**_shape().actions, "block_id": block_id, "elements": buttons}
+
+
+def _listed(lines: list[str], *, room: int) -> list[dict[str, Any]]:
+    """`listed` (the same packing into sections), as dicts."""
+    return [
+        _section(block.text.text) if isinstance(block, SectionBlock) and block.text is not None else block.to_dict()
+        for block in listed(lines, room=room)
+    ]
 
 
 def _payload(text: str) -> dict[str, Any]:
@@ -115,34 +173,28 @@ class CheckinMessages:
         """The parent: who, which period, the score, the rating and where the check-in stands."""
         snap = checkin.snapshot
         manager = f" with {mention(checkin.manager_user_id)}" if checkin.manager_user_id else ""
-        blocks: list[Block] = [
-            section(
-                clip(
-                    f"*Check-in: {mention(checkin.rep_user_id)}{manager} — {escape(snap.period.label)}*\n"
-                    f"Score *{points(snap.total)}* · rating *{escape(snap.rating)}*\n"
-                    f"Status: *{status_words(checkin)}*",
-                    SECTION_TEXT_MAX,
-                )
+        blocks = [
+            _section(
+                f"*Check-in: {mention(checkin.rep_user_id)}{manager} — {escape(snap.period.label)}*\n"
+                f"Score *{points(snap.total)}* · rating *{escape(snap.rating)}*\n"
+                f"Status: *{status_words(checkin)}*"
             ),
-            context(
+            _context(
                 "The scorecard frozen at close and the next step are in this thread. Only you two and Pacer "
                 "are in this conversation."
             ),
         ]
-        return {"text": _headline_text(checkin), "blocks": as_dicts(blocks)}
+        return {"text": escape(_headline_text(checkin)), "blocks": blocks}
 
     def scorecard(self, checkin: CheckinView) -> dict[str, Any]:
         """The frozen snapshot explained line by line, as `/progress` explained it at close."""
         snap = checkin.snapshot
         currency = snap.currency
         frozen_on = checkin.evaluation.created_at.date().isoformat()
-        blocks: list[Block] = [
-            section(
-                clip(
-                    f"*Scorecard of {escape(snap.member.name)} for {escape(snap.period.label)}* "
-                    f"({escape(snap.scorecard.profile)} profile) — frozen at close on {frozen_on}",
-                    SECTION_TEXT_MAX,
-                )
+        blocks = [
+            _section(
+                f"*Scorecard of {escape(snap.member.name)} for {escape(snap.period.label)}* "
+                f"({escape(snap.scorecard.profile)} profile) — frozen at close on {frozen_on}"
             )
         ]
         lines = [_metric_line(line, currency) for line in snap.lines]
@@ -161,17 +213,17 @@ class CheckinMessages:
             f"Frozen at close on {frozen_on}: later deals, voids or goal changes never change these figures.",
         ]
         room = MESSAGE_BLOCKS_MAX - len(blocks) - 1
-        blocks += listed([*lines, *pay], room=room)
-        blocks.append(context(clip(" · ".join(tail), CONTEXT_TEXT_MAX)))
+        blocks += _listed([*lines, *pay], room=room)
+        blocks.append(_context(" · ".join(tail)))
         text = f"Scorecard of {snap.member.name} for {snap.period.label}: {points(snap.total)}, {snap.rating}"
-        return {"text": text, "blocks": as_dicts(blocks)}
+        return {"text": escape(text), "blocks": blocks}
 
     def next_step(self, checkin: CheckinView) -> dict[str, Any]:
         """What is awaited from whom, with the buttons for it (none once acknowledged)."""
         rep, manager = mention(checkin.rep_user_id), mention(checkin.manager_user_id or "")
         if checkin.acknowledged:
             text = "This check-in is acknowledged: nothing more is awaited."
-            return {"text": text, "blocks": as_dicts([section(text)])}
+            return {"text": text, "blocks": [_section(text)]}
         awaited = []
         if checkin.self_review is None:
             awaited.append(f"• {rep}: your self-review (wins, challenges, support needed, a self-rating)")
@@ -179,35 +231,29 @@ class CheckinMessages:
             awaited.append(f"• {manager}: your feedback and an improvement plan")
         if checkin.feedback is not None:
             awaited.append(f"• {rep}: read the feedback and acknowledge it (\u201cI have read this\u201d)")
+        value = str(checkin.id)
         buttons = [
-            ButtonElement(
-                text="Edit self-review" if checkin.self_review else "Write self-review",
-                action_id=ids.CHECKIN_SELF_REVIEW,
-                value=str(checkin.id),
-                style=None if checkin.self_review else "primary",
+            _button(
+                "Edit self-review" if checkin.self_review else "Write self-review",
+                ids.CHECKIN_SELF_REVIEW,
+                value,
+                primary=checkin.self_review is None,
             ),
-            ButtonElement(
-                text="Edit feedback" if checkin.feedback else "Write feedback",
-                action_id=ids.CHECKIN_FEEDBACK,
-                value=str(checkin.id),
-            ),
+            _button("Edit feedback" if checkin.feedback else "Write feedback", ids.CHECKIN_FEEDBACK, value),
         ]
         if checkin.feedback is not None:
-            buttons.append(
-                ButtonElement(
-                    text="Acknowledge", action_id=ids.CHECKIN_ACKNOWLEDGE, value=str(checkin.id), style="primary"
-                )
-            )
-        # The Appeal slot (ids.CHECKIN_APPEAL) comes after Acknowledge once appeals exist.
-        blocks: list[Block] = [
-            section(clip("*Next step*\n" + "\n".join(awaited), SECTION_TEXT_MAX)),
-            ActionsBlock(block_id="checkin_next", elements=buttons),
-            context(
+            buttons.append(_button("Acknowledge", ids.CHECKIN_ACKNOWLEDGE, value, primary=True))
+        # The Appeal slot: once appeals exist, a button ids.CHECKIN_APPEAL (same value) goes here, after
+        # Acknowledge, in the same actions block: the thread needs no other change.
+        blocks = [
+            _section("*Next step*\n" + "\n".join(awaited)),
+            _actions("checkin_next", buttons),
+            _context(
                 "Self-review: the rep only · feedback: the manager only · either can be edited until acknowledged."
             ),
         ]
         plain = f"Next step for the {checkin.period_label} check-in: " + status_words(checkin)
-        return {"text": plain, "blocks": as_dicts(blocks)}
+        return {"text": escape(plain), "blocks": blocks}
 
     def reminder(self, checkin: CheckinView, step: Literal["self_review", "feedback"]) -> dict[str, Any]:
         """A DM to whoever still owes a step, with the button to do it there."""
@@ -217,23 +263,19 @@ class CheckinMessages:
                 f"Reminder: your self-review for the {snap.period.label} check-in is still to write; "
                 "your manager reads it before giving feedback."
             )
-            button = ButtonElement(
-                text="Write self-review", action_id=ids.CHECKIN_SELF_REVIEW, value=str(checkin.id), style="primary"
-            )
+            button = _button("Write self-review", ids.CHECKIN_SELF_REVIEW, str(checkin.id), primary=True)
         else:
             text = (
                 f"Reminder: {snap.member.name}'s {snap.period.label} check-in is waiting for your feedback "
                 "and improvement plan."
             )
-            button = ButtonElement(
-                text="Write feedback", action_id=ids.CHECKIN_FEEDBACK, value=str(checkin.id), style="primary"
-            )
-        blocks: list[Block] = [
-            section(clip(escape(text), SECTION_TEXT_MAX)),
-            ActionsBlock(block_id="checkin_reminder", elements=[button]),
-            context(f"Score {points(snap.total)} · rating {escape(snap.rating)} — the thread is in your group DM."),
+            button = _button("Write feedback", ids.CHECKIN_FEEDBACK, str(checkin.id), primary=True)
+        blocks = [
+            _section(escape(text)),
+            _actions("checkin_reminder", [button]),
+            _context(f"Score {points(snap.total)} · rating {escape(snap.rating)} — the thread is in your group DM."),
         ]
-        return {"text": text, "blocks": as_dicts(blocks)}
+        return {"text": escape(text), "blocks": blocks}
 
     def entry(self, checkin: CheckinView, entry: EntryView) -> dict[str, Any]:
         return _payload(f"{entry.kind} v{entry.version} on {checkin.period_label}")
