@@ -1,7 +1,8 @@
 """Block Kit of the check-in thread (see bot.services.checkins for the messages and their keys).
 
 `CheckinMessages` implements `bot.services.checkins.Render`; handlers and jobs pass `MESSAGES` to the
-check-in services. Every payload is {"text": plain fallback, "blocks": [...]}; user text is escaped.
+check-in services. Every payload is {"text": plain fallback, "blocks": [...]}: user text is escaped in the
+blocks here, and in the plain `text` by the outbox as the message leaves (never twice).
 
 (Skeleton: each builder is filled in by the issue-10 work that owns it.)
 """
@@ -184,7 +185,7 @@ class CheckinMessages:
                 "are in this conversation."
             ),
         ]
-        return {"text": escape(_headline_text(checkin)), "blocks": blocks}
+        return {"text": _headline_text(checkin), "blocks": blocks}
 
     def scorecard(self, checkin: CheckinView) -> dict[str, Any]:
         """The frozen snapshot explained line by line, as `/progress` explained it at close."""
@@ -216,7 +217,7 @@ class CheckinMessages:
         blocks += _listed([*lines, *pay], room=room)
         blocks.append(_context(" · ".join(tail)))
         text = f"Scorecard of {snap.member.name} for {snap.period.label}: {points(snap.total)}, {snap.rating}"
-        return {"text": escape(text), "blocks": blocks}
+        return {"text": text, "blocks": blocks}
 
     def next_step(self, checkin: CheckinView) -> dict[str, Any]:
         """What is awaited from whom, with the buttons for it (none once acknowledged)."""
@@ -253,7 +254,7 @@ class CheckinMessages:
             ),
         ]
         plain = f"Next step for the {checkin.period_label} check-in: " + status_words(checkin)
-        return {"text": escape(plain), "blocks": blocks}
+        return {"text": plain, "blocks": blocks}
 
     def reminder(self, checkin: CheckinView, step: Literal["self_review", "feedback"]) -> dict[str, Any]:
         """A DM to whoever still owes a step, with the button to do it there."""
@@ -275,7 +276,7 @@ class CheckinMessages:
             _actions("checkin_reminder", [button]),
             _context(f"Score {points(snap.total)} · rating {escape(snap.rating)} — the thread is in your group DM."),
         ]
-        return {"text": escape(text), "blocks": blocks}
+        return {"text": text, "blocks": blocks}
 
     def entry(self, checkin: CheckinView, entry: EntryView) -> dict[str, Any]:
         return _payload(f"{entry.kind} v{entry.version} on {checkin.period_label}")

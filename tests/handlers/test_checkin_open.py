@@ -244,3 +244,22 @@ def test_a_rep_without_a_manager_keeps_a_frozen_evaluation_and_checkin_says_how_
     _, answer = checkin(pacer, slack, MANAGER, f"<@{REP}|dana>")
     assert "Check-in opened for Dana, November 2026" in answer
     assert evaluation_of(db, REP).manager_user_id == MANAGER
+
+
+@pytest.mark.usefixtures("team")
+def test_a_name_that_looks_like_markup_is_escaped_in_the_thread_and_its_fallback_text(pacer, slack):
+    eve = "UREP0009"
+    slack.add_user(eve, name="eve", real_name="Eve", display_name="<!channel> Eve", tz="Europe/London")
+    register(pacer, eve)
+    assert MANAGER in pacer.command(ADMIN, "/pacer", f"manager <@{eve}|eve> <@{MANAGER}|morgan>").text
+    pacer.clock.now = DEC_10
+    _, answer = checkin(pacer, slack, MANAGER, f"<@{eve}|eve> 2026-11")
+    deliver(pacer)
+
+    assert "Check-in opened" in answer
+    group = slack.group_channel(eve, MANAGER)
+    posted = slack.messages(group)
+    assert len(posted) == 3
+    for message in posted:
+        assert "<!channel>" not in message["text"] and "<!channel>" not in json.dumps(message["blocks"])
+    assert "&lt;!channel&gt; Eve" in posted[0]["text"]
