@@ -616,7 +616,11 @@ def team_plan(db: Database, caller: Caller, *, config: PacerConfig, period_text:
         try:
             targets.append(target(db, caller, config=config, user_id=person.user_id, period_text=period_text, now=now))
         except PacerError as error:
-            skipped.append(Outcome(person.user_id, person.name, period_text or "", "skipped", reason=error.message))
+            skipped.append(
+                Outcome(
+                    person.user_id, person.name, period_text or "their latest period", "skipped", reason=error.message
+                )
+            )
     return TeamPlan(targets=tuple(targets), skipped=tuple(skipped), period_text=period_text)
 
 

@@ -263,3 +263,14 @@ def test_a_name_that_looks_like_markup_is_escaped_in_the_thread_and_its_fallback
     for message in posted:
         assert "<!channel>" not in message["text"] and "<!channel>" not in json.dumps(message["blocks"])
     assert "&lt;!channel&gt; Eve" in posted[0]["text"]
+
+
+@pytest.mark.usefixtures("team")
+def test_checkin_team_for_a_month_skips_the_quarterly_farmer_and_says_why(pacer, slack, db):
+    pacer.clock.now = DEC_10
+    _, answer = checkin(pacer, slack, MANAGER, "team 2026-11")
+
+    assert "2 opened, 0 already open, 1 skipped" in answer
+    assert "Fay is evaluated every quarter" in answer
+    assert sorted(e.period_key for e in evaluations(db)) == ["2026-11", "2026-11"]
+    assert "No one reports to you" in checkin(pacer, slack, REP, "team")[0]
