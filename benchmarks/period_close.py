@@ -110,7 +110,7 @@ class Stopwatch:
         self.wrap(evaluation_store, "insert_frozen", "insert evaluations + versions")
         self.wrap(audit_store, "record_many", "audit")
         self.wrap(checkin_service, "open_checkins", "open check-ins (mark, queue, remind)")
-        self.wrap(outbox_store, "enqueue_many", "queue check-in messages")
+        self.wrap(outbox_store, "enqueue_all", "queue check-in messages")
         self.wrap(reminder_store, "schedule_many", "schedule reminders")
         self.wrap(blocks_checkins.CheckinMessages, "scorecard", "render scorecards")
         try:

@@ -350,8 +350,8 @@ def open_checkins(
     for c in opened:
         replies.append((reply_key(c.id, "scorecard"), None, render.scorecard(c), c.key))
         replies.append((reply_key(c.id, "next"), None, render.next_step(c), c.key))
-    outbox.enqueue_many(session, workspace_id=workspace_id, kind=KIND, messages=parents, now=now)
-    outbox.enqueue_many(session, workspace_id=workspace_id, kind=KIND, messages=replies, now=now)
+    outbox.enqueue_all(session, workspace_id=workspace_id, kind=KIND, messages=parents, now=now)
+    outbox.enqueue_all(session, workspace_id=workspace_id, kind=KIND, messages=replies, now=now)
     _schedule_reminders(session, workspace_id=workspace_id, checkins=opened, config=config, render=render, now=now)
     audit.record_many(
         session,

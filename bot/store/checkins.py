@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
 from bot.store.tables import CheckinComment, CheckinEntry, Evaluation, Member, NudgeSchedule, OutboxMessage, PlanItem
@@ -36,25 +36,42 @@ def mark_opened(session: Session, *, evaluation_id: int, key: str, channel: str,
 def mark_opened_many(
     session: Session, *, opening: Sequence[tuple[int, str, str]], opened_by: str, now: datetime
 ) -> set[int]:
-    """`mark_opened` for many (evaluation id, key, channel) at once, in one statement: the ids this
-    call opened (those already opened are left as they are)."""
+    """`mark_opened` for many (evaluation id, key, channel) at once: the ids this call opened (those
+    already opened are left as they are). The unopened rows are locked first (PostgreSQL; SQLite has
+    one writer), then updated by one prepared statement executed per row."""
     if not opening:
         return set()
-    ids = [evaluation_id for evaluation_id, _, _ in opening]
-    keys = {evaluation_id: key for evaluation_id, key, _ in opening}
-    channels = {evaluation_id: channel for evaluation_id, _, channel in opening}
-    result = session.exec(
-        update(Evaluation)
-        .where(col(Evaluation.id).in_(ids), col(Evaluation.checkin_key).is_(None))
-        .values(
-            checkin_key=case(keys, value=col(Evaluation.id)),
-            checkin_channel=case(channels, value=col(Evaluation.id)),
-            checkin_opened_at=now,
-            checkin_opened_by=opened_by,
+    wanted = {evaluation_id: (key, channel) for evaluation_id, key, channel in opening}
+    unopened = {
+        evaluation_id
+        for evaluation_id in session.exec(
+            select(Evaluation.id)
+            .where(col(Evaluation.id).in_(list(wanted)), col(Evaluation.checkin_key).is_(None))
+            .with_for_update()
         )
-        .returning(col(Evaluation.id))
+        if evaluation_id is not None
+    }
+    if unopened:
+        session.connection().execute(
+            _MARK_OPENED,
+            [
+                {"evaluation_id": i, "key": wanted[i][0], "channel": wanted[i][1], "by": opened_by, "at": now}
+                for i in sorted(unopened)
+            ],
+        )
+    return unopened
+
+
+_MARK_OPENED = (
+    update(Evaluation)
+    .where(col(Evaluation.id) == bindparam("evaluation_id"), col(Evaluation.checkin_key).is_(None))
+    .values(
+        checkin_key=bindparam("key"),
+        checkin_channel=bindparam("channel"),
+        checkin_opened_at=bindparam("at"),
+        checkin_opened_by=bindparam("by"),
     )
-    return {evaluation_id for (evaluation_id,) in result}
+)
 
 
 def set_manager(session: Session, *, evaluation_id: int, manager_user_id: str) -> None:
