@@ -43,10 +43,14 @@ sys.path.insert(0, str(ROOT))
 from slack_sdk import WebClient  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
+import bot.services.checkins as checkin_service  # noqa: E402
 import bot.services.evaluations as evaluation_service  # noqa: E402
 import bot.services.progress as progress_service  # noqa: E402
 import bot.store.audit as audit_store  # noqa: E402
 import bot.store.evaluations as evaluation_store  # noqa: E402
+import bot.store.outbox as outbox_store  # noqa: E402
+import bot.store.reminders as reminder_store  # noqa: E402
+import handlers.blocks.checkins as blocks_checkins  # noqa: E402
 from benchmarks.scoring_at_scale import REQUIRED_COURSES, finish, generate, server_cpu_s, setup  # noqa: E402
 from bot.config import EvaluationsConfig, PacerConfig, ProductLine, TrainingConfig  # noqa: E402
 from bot.directory import Caller  # noqa: E402
@@ -105,6 +109,10 @@ class Stopwatch:
         self.wrap(evaluation_service, "freeze", "freeze (pure)")
         self.wrap(evaluation_store, "insert_frozen", "insert evaluations + versions")
         self.wrap(audit_store, "record_many", "audit")
+        self.wrap(checkin_service, "open_checkins", "open check-ins (mark, queue, remind)")
+        self.wrap(outbox_store, "enqueue_all", "queue check-in messages")
+        self.wrap(reminder_store, "schedule_many", "schedule reminders")
+        self.wrap(blocks_checkins.CheckinMessages, "scorecard", "render scorecards")
         try:
             yield
         finally:
@@ -117,7 +125,15 @@ def forget_evaluations(db: Database) -> None:
         c.execute(text("DELETE FROM evaluation_version"))
         c.execute(text("DELETE FROM evaluation"))
         c.execute(text("DELETE FROM period_close"))
-        c.execute(text("DELETE FROM audit_log WHERE action = 'evaluation.frozen'"))
+        c.execute(text("DELETE FROM audit_log WHERE action IN ('evaluation.frozen', 'checkin.opened')"))
+        c.execute(text("DELETE FROM outbox WHERE kind = 'checkin'"))
+        c.execute(text("DELETE FROM reminder WHERE key LIKE 'checkin:%'"))
+
+
+def give_managers(db: Database) -> None:
+    """Every rep reports to one of 100 managers, so each close opens (and queues) every check-in."""
+    with db.engine.begin() as c:
+        c.execute(text("UPDATE member SET manager_user_id = 'UMGR' || CAST(id % 100 AS VARCHAR(8)) WHERE role = 'rep'"))
 
 
 def one_close(db: Database, config: PacerConfig) -> dict[str, Any]:
@@ -150,7 +166,22 @@ def stored(db: Database) -> dict[str, int]:
         members = c.execute(select(func.count(func.distinct(Evaluation.__table__.c.member_id)))).scalar_one()
         versions = c.execute(select(func.count()).select_from(EvaluationVersion.__table__)).scalar_one()
         audited = c.execute(text("SELECT count(*) FROM audit_log WHERE action = 'evaluation.frozen'")).scalar_one()
-    return {"evaluations": evaluations, "reps": members, "versions": versions, "audited": audited}
+        parents = c.execute(
+            text("SELECT count(*) FROM outbox WHERE kind = 'checkin' AND reply_to IS NULL")
+        ).scalar_one()
+        replies = c.execute(
+            text("SELECT count(*) FROM outbox WHERE kind = 'checkin' AND reply_to IS NOT NULL")
+        ).scalar_one()
+        reminders = c.execute(text("SELECT count(*) FROM reminder WHERE key LIKE 'checkin:%'")).scalar_one()
+    return {
+        "evaluations": evaluations,
+        "reps": members,
+        "versions": versions,
+        "audited": audited,
+        "checkin_parents": parents,
+        "checkin_replies": replies,
+        "reminders": reminders,
+    }
 
 
 def check_against_progress(db: Database, config: PacerConfig, reps: int, samples: int) -> int:
@@ -207,13 +238,15 @@ def main() -> int:
         )
         generation = generate(db, args)
         print(f"  generated in {generation['generated_s']:.1f} s", flush=True)
+    give_managers(db)
     runs = []
     for number in range(1, args.runs + 1):
         run = one_close(db, config)
         runs.append(run)
         parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in run["parts_s"].items())
         print(
-            f"run {number}: closed {NOVEMBER.label} for {run['counts']['frozen']:,} reps in {run['wall_s']:.1f} s "
+            f"run {number}: closed {NOVEMBER.label} for {run['counts']['frozen']:,} reps, "
+            f"{run['counts']['checkins']:,} check-ins queued, in {run['wall_s']:.1f} s "
             f"(CPU {run['cpu_s']:.1f} s here"
             + ("" if db.is_sqlite else f" + {run['server_cpu_s']:.1f} s server")
             + f"; {parts}); a second run {run['second_run_s'] * 1000:.0f} ms, "
@@ -222,7 +255,15 @@ def main() -> int:
             flush=True,
         )
     counts = stored(db)
-    assert counts == {"evaluations": args.reps, "reps": args.reps, "versions": args.reps, "audited": args.reps}, counts
+    assert counts == {
+        "evaluations": args.reps,
+        "reps": args.reps,
+        "versions": args.reps,
+        "audited": args.reps,
+        "checkin_parents": args.reps,
+        "checkin_replies": 2 * args.reps,
+        "reminders": 2 * args.reps,
+    }, counts
     checked = check_against_progress(db, config, args.reps, args.check)
     best = min(runs, key=lambda r: r["wall_s"])
     print(

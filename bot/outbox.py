@@ -336,6 +336,8 @@ class OutboxSender:
         if not claim.thread_ts or not claim.conversation:
             return _Outcome("failed", "failed", error=f"{claim.reply_to} was never posted: nothing to update")
         payload = {k: v for k, v in claim.payload.items() if k != "op"}
+        # the rewritten message keeps the metadata naming *its* key, so it can still be found by it
+        payload["metadata"] = {"event_type": EVENT_TYPE, "event_payload": {"key": claim.reply_to, "kind": claim.kind}}
         if isinstance(payload.get("text"), str):
             payload["text"] = escape(payload["text"])
         try:

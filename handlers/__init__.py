@@ -16,6 +16,7 @@ def register(app: App, deps: Deps) -> None:
     from handlers import (
         activities,
         admin,
+        checkins,
         checkins_thread,
         deals,
         errors,
@@ -32,6 +33,7 @@ def register(app: App, deps: Deps) -> None:
     scoring.register(app, deps)
     goals.register(app, deps)
     leaderboard.register(app, deps)
+    checkins.register(app, deps)
     admin.register(app, deps)
     home.register(app, deps)
     nudges.register(app, deps)

@@ -21,7 +21,8 @@ from slack_bolt import Ack, App
 
 from bot.deps import Deps
 from bot.directory import Caller
-from bot.services import checkins as service
+from bot.services import checkin_thread as service
+from bot.services.checkins import EntryKind
 from handlers import ids
 from handlers.blocks import checkin_forms as forms
 from handlers.blocks.checkins import MESSAGES
@@ -63,7 +64,7 @@ def feedback_clicked(ack: Ack, body: dict[str, Any], *, deps: Deps) -> None:
     deps.after_ack(open_form, deps, body, evaluation_id, "feedback")
 
 
-def open_form(deps: Deps, body: dict[str, Any], evaluation_id: int, kind: service.EntryKind) -> None:
+def open_form(deps: Deps, body: dict[str, Any], evaluation_id: int, kind: EntryKind) -> None:
     """The form, new or prefilled with the latest version; a refusal is an ephemeral message instead."""
 
     def work(caller: Caller) -> tuple[service.EntryForm, Caller]:

@@ -10,8 +10,8 @@ SCORECARD = "/scorecard"
 GOAL = "/goal"
 LEADERBOARD = "/leaderboard"
 PACER = "/pacer"
-CHECKIN = "/checkin"  # issue 10: not registered yet (add to COMMANDS with its listener and manifest entry)
-COMMANDS = (DEAL, ACTIVITY, PROGRESS, SCORECARD, GOAL, LEADERBOARD, PACER)
+CHECKIN = "/checkin"
+COMMANDS = (DEAL, ACTIVITY, PROGRESS, SCORECARD, GOAL, LEADERBOARD, CHECKIN, PACER)
 
 # Events (manifest.yml: settings.event_subscriptions.bot_events)
 USER_CHANGE = "user_change"

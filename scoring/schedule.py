@@ -67,6 +67,20 @@ def next_nudge(after: datetime, tz: ZoneInfo, at: time, calendar: Calendar) -> d
     raise ValueError(f"no working day within {SEARCH_DAYS} days after {after.isoformat()}")
 
 
+def after_working_days(start: datetime, days: int, tz: ZoneInfo, at: time, calendar: Calendar) -> datetime:
+    """Local time `at` on the `days`-th working day after the local date of `start` (weekends and
+    holidays of `calendar` skipped): a reminder "3 working days after" something that happened then."""
+    day = _require_utc(start).astimezone(tz).date()
+    counted = 0
+    for _ in range(SEARCH_DAYS):
+        if counted == days:
+            return at_local(day, at, tz)
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            counted += 1
+    raise ValueError(f"no {days} working days within {SEARCH_DAYS} days after {start.isoformat()}")
+
+
 def first_working_day_of_week(day: date, calendar: Calendar) -> date | None:
     """The first working day of the Monday-started week holding `day`; None if the week has none."""
     monday = day - timedelta(days=day.weekday())

@@ -1,4 +1,4 @@
-"""The period close: when a period ends, freeze every rep's evaluation for it (issue 10, item 1).
+"""The period close: when a period ends, freeze every rep's evaluation for it and open its check-in.
 
 Every minute, for each cadence in use (the profiles' cadences: month for hunter and strategic, quarter
 for farmer, any pacer.yml profile's own) it finds the most recent period that has ended, and once
@@ -7,8 +7,11 @@ period's last day, closes it in every workspace that has not finished closing it
 (`bot.services.evaluations.close_period`): one `period_close` row per workspace, cadence and period,
 started once and finished once. So a close missed during downtime happens, once, at the next run; a
 close cut short by a crash is resumed and freezes only the reps still missing; a second run freezes
-nothing. Periods before the most recent one are never closed here: a first installation does not
-freeze years of history.
+nothing. Each batch opens the check-ins of the evaluations it froze in its own transaction
+(`bot.services.checkin_open.announcer`: the group DM messages and the reminders); a rep without a
+manager keeps a frozen evaluation and no check-in (counted as `without_manager`, and logged) until
+an admin sets one and `/checkin` opens it. Periods before the most recent one are never closed
+here: a first installation does not freeze years of history.
 
 `pacer jobs run period_close --at 2026-12-01T06:00:00Z` runs it as of that instant.
 """
@@ -19,8 +22,10 @@ import logging
 
 from bot.clock import zone
 from bot.jobs.base import Job, JobContext, JobResult
+from bot.services import checkin_open
 from bot.services import evaluations as service
 from bot.store import evaluations, workspaces
+from handlers.blocks.checkins import MESSAGES
 from scoring.evaluations import period_to_close
 
 NAME = "period_close"
@@ -32,7 +37,7 @@ def run(ctx: JobContext) -> JobResult:
     config, now = ctx.config, ctx.now
     calendar = config.calendar.calendar()
     tz = zone(config.timezone, "UTC")
-    counts = {"closed": 0, "frozen": 0}
+    counts = {"closed": 0, "frozen": 0, "checkins": 0}
     cadences = sorted({profile.cadence for profile in config.all_profiles.values()})
     due = [
         period
@@ -51,9 +56,14 @@ def run(ctx: JobContext) -> JobResult:
         for workspace_id in everyone:
             if workspace_id in finished[period.key]:
                 continue
+            tally = checkin_open.Tally()
+            announce = checkin_open.announcer(
+                workspace_id=workspace_id, config=config, render=MESSAGES, now=now, tally=tally
+            )
             try:
-                # Item 2 of issue 10 passes `announce` here: the check-in messages, queued with each batch.
-                result = service.close_period(ctx.db, config=config, workspace_id=workspace_id, period=period, now=now)
+                result = service.close_period(
+                    ctx.db, config=config, workspace_id=workspace_id, period=period, now=now, announce=announce
+                )
             except Exception:
                 # one workspace's failure must not hold back the others; the next run resumes this close
                 logger.exception(
@@ -67,6 +77,19 @@ def run(ctx: JobContext) -> JobResult:
             if result is not None:
                 counts["closed"] += 1
                 counts["frozen"] += result.frozen
+            counts["checkins"] += len(tally.opened)
+            if tally.without_manager:
+                counts["without_manager"] = counts.get("without_manager", 0) + len(tally.without_manager)
+                logger.warning(
+                    "period close: workspace %s %s %s — %s reps have no manager, so their check-ins wait: %s "
+                    "(an admin sets one with `/pacer manager @rep @manager`, then `/checkin @rep %s` opens it)",
+                    workspace_id,
+                    period.cadence,
+                    period.key,
+                    len(tally.without_manager),
+                    ", ".join(tally.without_manager[:20]),
+                    period.key,
+                )
     return JobResult(job=NAME, counts=counts)
 
 

@@ -18,7 +18,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -26,7 +25,7 @@ from bot.clock import zone
 from bot.config import PacerConfig
 from bot.services import progress, rules
 from bot.services.rules import PeriodRules
-from bot.store import audit, evaluations, members, outbox
+from bot.store import audit, evaluations, members
 from bot.store.engine import Database
 from bot.store.evaluations import NewEvaluation, Rep
 from bot.store.tables import Evaluation, EvaluationVersion
@@ -52,14 +51,14 @@ CLOSE_SOURCE = "period_close"  # the audit's source for what the close job freez
 
 
 class PeriodNotEnded(InputError):
-    """An evaluation of a period still running was asked for. (No example yet: `/checkin`, which will
-    meet it, adds one.)"""
+    """An evaluation of a period still running was asked for (`/checkin` gives the example)."""
 
-    def __init__(self, period: Period) -> None:
+    def __init__(self, period: Period, *, example: str | None = None) -> None:
         end = period.end
         super().__init__(
             f"{period.label} is still running: it ends on {end.day} {end:%B %Y}, and its evaluations are frozen "
-            "when it closes."
+            "when it closes.",
+            example=example,
         )
         self.period = period
 
@@ -67,11 +66,12 @@ class PeriodNotEnded(InputError):
 class NotTheirCadence(InputError):
     """A period of the other cadence than the member's profile (a month for a quarterly farmer)."""
 
-    def __init__(self, name: str, profile: Profile, period: Period) -> None:
+    def __init__(self, name: str, profile: Profile, period: Period, *, example: str | None = None) -> None:
         every = "month" if profile.cadence == "month" else "quarter"
         super().__init__(
             f"{name} is evaluated every {every} (profile {profile.name}), so {period.label} is not one of "
-            "their evaluation periods."
+            "their evaluation periods.",
+            example=example,
         )
         self.profile = profile
         self.period = period
@@ -88,9 +88,10 @@ class Frozen:
     snapshot: Snapshot
 
 
-Announce = Callable[[Sequence[Frozen]], Sequence[tuple[str, str, dict[str, Any]]]]
-"""Renders the outbox messages (key, channel, payload) owed for a batch of newly frozen evaluations;
-they are queued in the batch's own transaction. (Item 2 of issue 10: the check-in's opening message.)"""
+Announce = Callable[[Session, Sequence[Frozen]], None]
+"""Called in each batch's own write transaction with the evaluations it froze (never with none): what
+it writes (the check-ins it opens, their messages and reminders: `bot.services.checkins.announcer`)
+commits or rolls back with the freeze itself."""
 
 
 @dataclass(frozen=True)
@@ -351,7 +352,7 @@ def _freeze_batch(
             ],
         )
         if announce is not None and done:
-            outbox.enqueue_many(session, workspace_id=workspace_id, kind="checkin", messages=announce(done), now=now)
+            announce(session, done)
     return done
 
 

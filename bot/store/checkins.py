@@ -7,14 +7,25 @@ evaluation (`mark_opened` only sets an unset key).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
 from bot.store.common import insert_returning_id
-from bot.store.tables import CheckinComment, CheckinEntry, Evaluation, OutboxMessage, PlanItem, Workspace
+from bot.store.tables import (
+    CheckinComment,
+    CheckinEntry,
+    Evaluation,
+    Member,
+    NudgeSchedule,
+    OutboxMessage,
+    PlanItem,
+    Workspace,
+)
 
 KIND = "checkin"  # the outbox kind of check-in messages (bot.services.checkins.KIND)
 
@@ -42,6 +53,97 @@ def mark_opened(session: Session, *, evaluation_id: int, key: str, channel: str,
         .values(checkin_key=key, checkin_channel=channel, checkin_opened_at=now, checkin_opened_by=opened_by)
     )
     return int(result.rowcount) == 1
+
+
+def mark_opened_many(
+    session: Session, *, opening: Sequence[tuple[int, str, str]], opened_by: str, now: datetime
+) -> set[int]:
+    """`mark_opened` for many (evaluation id, key, channel) at once: the ids this call opened (those
+    already opened are left as they are). The unopened rows are locked first (PostgreSQL; SQLite has
+    one writer), then updated by one prepared statement executed per row."""
+    if not opening:
+        return set()
+    wanted = {evaluation_id: (key, channel) for evaluation_id, key, channel in opening}
+    unopened = {
+        evaluation_id
+        for evaluation_id in session.exec(
+            select(Evaluation.id)
+            .where(col(Evaluation.id).in_(list(wanted)), col(Evaluation.checkin_key).is_(None))
+            .with_for_update()
+        )
+        if evaluation_id is not None
+    }
+    if unopened:
+        session.connection().execute(
+            _MARK_OPENED,
+            [
+                {"evaluation_id": i, "key": wanted[i][0], "channel": wanted[i][1], "by": opened_by, "at": now}
+                for i in sorted(unopened)
+            ],
+        )
+    return unopened
+
+
+_MARK_OPENED = (
+    update(Evaluation)
+    .where(col(Evaluation.id) == bindparam("evaluation_id"), col(Evaluation.checkin_key).is_(None))
+    .values(
+        checkin_key=bindparam("key"),
+        checkin_channel=bindparam("channel"),
+        checkin_opened_at=bindparam("at"),
+        checkin_opened_by=bindparam("by"),
+    )
+)
+
+
+def set_manager(session: Session, *, evaluation_id: int, manager_user_id: str) -> None:
+    """Give an evaluation frozen without a manager the manager its check-in is opened with."""
+    session.exec(
+        update(Evaluation)
+        .where(col(Evaluation.id) == evaluation_id, col(Evaluation.manager_user_id).is_(None))
+        .values(manager_user_id=manager_user_id)
+    )
+
+
+@dataclass(frozen=True)
+class LocalTime:
+    """A member's Slack time zone (None: not known) and local nudge time ("HH:MM")."""
+
+    tz: str | None
+    local_time: str
+
+
+def local_times(session: Session, *, workspace_id: int, user_ids: Collection[str]) -> dict[str, LocalTime]:
+    """Each member's zone and nudge time (09:00 without a schedule), by user id (500 per query)."""
+    wanted = sorted(set(user_ids))
+    found: dict[str, LocalTime] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.exec(
+            select(Member.user_id, Member.tz, NudgeSchedule.local_time)
+            .outerjoin(NudgeSchedule, col(NudgeSchedule.member_id) == col(Member.id))
+            .where(col(Member.workspace_id) == workspace_id, col(Member.user_id).in_(wanted[start : start + 500]))
+        )
+        found.update({user_id: LocalTime(tz, local_time or "09:00") for user_id, tz, local_time in rows})
+    return found
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Where a queued message stands: its status and, once posted, its conversation and ts."""
+
+    status: str
+    conversation: str | None
+    ts: str | None
+
+
+def posted(session: Session, *, workspace_id: int, key: str) -> Posted | None:
+    """The outbox state of the message queued under `key` (the check-in's parent), or None."""
+    row = session.exec(
+        select(OutboxMessage.status, OutboxMessage.conversation, OutboxMessage.ts).where(
+            col(OutboxMessage.workspace_id) == workspace_id, col(OutboxMessage.key) == key
+        )
+    ).first()
+    return None if row is None else Posted(*row)
 
 
 def bump_revision(session: Session, *, evaluation_id: int, **facts: Any) -> int:

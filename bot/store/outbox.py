@@ -606,6 +606,31 @@ def enqueue_many(
     return {key for (key,) in connection.execute(_insert_keys(connection.dialect.name), rows)}
 
 
+def enqueue_all(
+    session: Session,
+    *,
+    workspace_id: int,
+    kind: str,
+    messages: Sequence[Outgoing],
+    now: datetime,
+) -> None:
+    """`enqueue_many` for bulk work that needs no answer (a close queuing 10,000 check-ins): the same
+    rows, checked the same way, each key at most once, but sent as one prepared statement executed per
+    row (psycopg's executemany) rather than a multi-row INSERT … RETURNING, whose huge query text
+    PostgreSQL's driver must parse per page."""
+    if not messages:
+        return
+    connection = session.connection()
+    connection.execute(_insert_quietly(connection.dialect.name), _rows(session, workspace_id, kind, messages, now=now))
+
+
+@lru_cache(maxsize=2)
+def _insert_quietly(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    return insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "key"])
+
+
 @lru_cache(maxsize=2)
 def _insert_keys(dialect: str) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -76,6 +76,23 @@ def to_review(session: Session, *, workspace_id: int, member_id: int, before: da
     return list(session.exec(statement))
 
 
+def members_with_items_to_review(session: Session, *, workspace_id: int, member_ids: Collection[int]) -> set[int]:
+    """Which of `member_ids` have any plan item not reviewed yet (one query for a whole close batch, so the
+    check-ins of reps without a plan skip the review entirely)."""
+    if not member_ids:
+        return set()
+    rows = session.exec(
+        select(PlanItem.member_id)
+        .where(
+            col(PlanItem.workspace_id) == workspace_id,
+            col(PlanItem.member_id).in_(sorted(member_ids)),
+            col(PlanItem.reviewed_in).is_(None),
+        )
+        .distinct()
+    )
+    return set(rows)
+
+
 def reviewed_in(session: Session, *, evaluation_id: int) -> list[PlanItem]:
     """The items whose outcome the evaluation's check-in reported, oldest plan first."""
     statement = (

@@ -9,9 +9,11 @@ transaction: a crash before the commit leaves both undone, after it both done â€
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.store import outbox
@@ -59,6 +61,39 @@ def schedule(
         },
         ["workspace_id", "key"],
     )
+
+
+def schedule_many(session: Session, *, workspace_id: int, reminders: list[dict[str, Any]], now: datetime) -> None:
+    """`schedule` for many reminders at once: each a dict of key, recipient, kind, due_at, text and blocks;
+    keys already scheduled are left as they are. One prepared statement executed per row (no RETURNING:
+    a multi-row INSERT's huge query text costs PostgreSQL's driver more than the rows)."""
+    if not reminders:
+        return
+    if now.tzinfo is None or any(r["due_at"].tzinfo is None for r in reminders):
+        raise ValueError("reminder times must be timezone-aware")
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            "key": r["key"],
+            "recipient": r["recipient"],
+            "kind": r["kind"],
+            "due_at": r["due_at"],
+            "text": r["text"],
+            "blocks": r.get("blocks"),
+            "status": PENDING,
+            "created_at": now,
+        }
+        for r in reminders
+    ]
+    connection = session.connection()
+    connection.execute(_insert_quietly(connection.dialect.name), rows)
+
+
+@lru_cache(maxsize=2)
+def _insert_quietly(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Reminder.__table__  # type: ignore[attr-defined]
+    return insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "key"])
 
 
 def cancel(session: Session, *, workspace_id: int, key: str, now: datetime) -> bool:

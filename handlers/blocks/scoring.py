@@ -102,7 +102,7 @@ def progress_blocks(report: Progress, *, currency: str, rule: str) -> list[Block
     blocks += open_items_blocks(report.plan, currency=currency, room=PLAN_ROOM)
     room = MESSAGE_BLOCKS_MAX - len(blocks) - 1  # and the sources
     blocks += listed(_payout_lines(report, currency=currency), room=room)  # one line per product line: bounded
-    blocks.append(context(clip(_sources_text(report.sources), CONTEXT_TEXT_MAX)))
+    blocks.append(context(clip(sources_text(report.sources), CONTEXT_TEXT_MAX)))
     return blocks
 
 
@@ -115,7 +115,7 @@ def _payout_lines(report: Progress, *, currency: str) -> list[str]:
     return lines
 
 
-def _sources_text(sources: dict[str, dict[str, int]]) -> str:
+def sources_text(sources: dict[str, dict[str, int]]) -> str:
     parts = []
     for kind in ("deals", "activities", "surveys", "courses"):
         counts = sources.get(kind) or {}

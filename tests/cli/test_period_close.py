@@ -1,5 +1,6 @@
 """`pacer jobs run period_close` as an operator runs it: listed, run as of a time, and killed with SIGKILL
-in the middle of freezing many reps — the rerun freezes the rest, and no rep ends up with two."""
+in the middle of freezing many reps — the rerun freezes the rest, and no rep ends up with two evaluations
+or two check-ins."""
 
 from __future__ import annotations
 
@@ -14,7 +15,18 @@ from sqlalchemy import func, insert, select, text
 from sqlmodel import select as select_rows
 
 from bot.store.engine import Database
-from bot.store.tables import AuditEntry, Customer, Deal, Evaluation, EvaluationVersion, Member, PeriodClose, Workspace
+from bot.store.tables import (
+    AuditEntry,
+    Customer,
+    Deal,
+    Evaluation,
+    EvaluationVersion,
+    Member,
+    OutboxMessage,
+    PeriodClose,
+    Reminder,
+    Workspace,
+)
 from tests.cli.test_cli import PACER, clean_env
 
 REPS = 1200
@@ -23,7 +35,8 @@ CLOSE_AT = "2026-12-01T07:00:00Z"
 
 
 def populate(db: Database, reps: int) -> None:
-    """A workspace of `reps` hunters who joined in September, with two November deals each."""
+    """A workspace of `reps` hunters who joined in September, each reporting to one of ten managers, with two
+    November deals each."""
     with db.engine.begin() as c:
         c.execute(insert(Workspace.__table__), [{"id": 1, "team_id": "T1", "created_at": JOINED}])
         c.execute(
@@ -36,6 +49,7 @@ def populate(db: Database, reps: int) -> None:
                     "name": f"Rep {i}",
                     "role": "rep",
                     "profile": "hunter",
+                    "manager_user_id": f"UM{i % 10:07d}",
                     "is_bot": False,
                     "deleted": False,
                     "created_at": JOINED,
@@ -135,6 +149,7 @@ def test_a_close_killed_mid_freeze_and_run_again_leaves_every_rep_with_exactly_o
     killed_at = count(db, Evaluation)
     assert 0 < killed_at < REPS, f"{killed_at} of {REPS} frozen when killed"
     assert count(db, EvaluationVersion) == killed_at  # each committed batch is whole: evaluation and version
+    assert count(db, OutboxMessage) == 3 * killed_at  # … and its check-ins: parent, scorecard, next step
     with db.reading() as session:
         [month] = session.exec(select_rows(PeriodClose).where(PeriodClose.cadence == "month")).all()
     assert month.finished_at is None
@@ -156,6 +171,23 @@ def test_a_close_killed_mid_freeze_and_run_again_leaves_every_rep_with_exactly_o
             select(func.count()).select_from(AuditEntry.__table__).where(AuditEntry.action == "evaluation.frozen")
         ).scalar_one()
     assert audited == REPS
+    with db.engine.connect() as c:
+        evaluation_ids = {row[0] for row in c.execute(select(Evaluation.__table__.c.id))}
+        parents = [
+            key
+            for (key,) in c.execute(
+                select(OutboxMessage.__table__.c.key).where(
+                    OutboxMessage.__table__.c.kind == "checkin", OutboxMessage.__table__.c.reply_to.is_(None)
+                )
+            )
+        ]
+        opened = c.execute(
+            select(func.count())
+            .select_from(Evaluation.__table__)
+            .where(Evaluation.__table__.c.checkin_key.is_not(None))
+        ).scalar_one()
+    assert sorted(parents) == sorted(f"checkin:{i}" for i in evaluation_ids)  # exactly one parent per evaluation
+    assert opened == REPS and count(db, OutboxMessage) == 3 * REPS and count(db, Reminder) == 2 * REPS
     with db.reading() as session:
         [month] = session.exec(select_rows(PeriodClose).where(PeriodClose.cadence == "month")).all()
     assert month.finished_at is not None and month.frozen == REPS and month.started_at == month.finished_at

@@ -331,6 +331,7 @@ class FakeSlack:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
+            "chat.getPermalink": self._chat_get_permalink,
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.update": self._views_update,
@@ -939,6 +940,18 @@ class FakeSlack:
             "text": args.get("text", ""),
             "message": message,
         }
+
+    def _chat_get_permalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        """No scope needed. The message must exist in the channel (`message_not_found` otherwise)."""
+        channel, ts = str(args.get("channel") or ""), str(args.get("message_ts") or "")
+        if not channel or not ts:
+            return _err("invalid_arguments")
+        if not any(m["ts"] == ts for m in self._history.get(self._resolve_channel(channel), [])):
+            return _err("message_not_found")
+        link = f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        if "thread_ts" in args:
+            link += f"?thread_ts={args['thread_ts']}&cid={channel}"
+        return {"ok": True, "channel": channel, "permalink": link}
 
     def _chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel"):

@@ -196,11 +196,12 @@ def test_self_review_then_feedback_with_a_two_item_plan_then_acknowledge_fills_t
     row = evaluation(pacer, thread)
     assert row.self_review_at and row.feedback_at and row.acknowledged_at and row.revision == 3
     assert [a.action for a in reads.audit(pacer.db) if a.action.startswith("checkin.")] == [
+        "checkin.opened",
         "checkin.self_review",
         "checkin.feedback",
         "checkin.acknowledge",
     ]
-    assert [a.actor for a in reads.audit(pacer.db) if a.action.startswith("checkin.")] == [REP, MANAGER, REP]
+    assert [a.actor for a in reads.audit(pacer.db) if a.action.startswith("checkin.")] == [MANAGER, REP, MANAGER, REP]
     assert not [r for r in reads.outbox(pacer.db) if r.status != "sent"]
 
 
@@ -316,7 +317,8 @@ def test_a_double_submit_of_one_form_stores_one_version(pacer: Pacer, slack: Fak
     assert len(reads.audit(pacer.db, "checkin.self_review")) == 1
     assert evaluation(pacer, thread).revision == 1
     deliver_all(pacer)
-    assert len([m for m in slack.thread(thread.channel, thread.parent_ts) if "Self-review" in m["text"]]) == 1
+    posted = [m["metadata"]["event_payload"]["key"] for m in slack.thread(thread.channel, thread.parent_ts)]
+    assert [k for k in posted if ":self-review@" in k] == [f"checkin:{thread.evaluation_id}:self-review@1"]
 
 
 def test_a_form_opened_before_someone_else_saved_is_refused_and_stores_nothing(pacer: Pacer, thread: Thread):

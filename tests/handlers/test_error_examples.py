@@ -33,6 +33,7 @@ import handlers
 from bot.config import PacerConfig, ProductLine, Team
 from bot.directory import Caller
 from bot.services import admin as admin_service
+from bot.services import checkin_open as checkins_service
 from bot.services import goals as goals_service
 from bot.services import leaderboard as leaderboard_service
 from bot.store import members, workspaces
@@ -199,6 +200,16 @@ def a_target_that_skipped_parsing(pacer: Pacer) -> None:
     _as(pacer, MANAGER, work)
 
 
+def checkin_for_someone_pacer_never_met(pacer: Pacer) -> None:
+    # /checkin registers a mentioned member before it looks them up, so target never misses from Slack.
+    def work(caller: Caller) -> None:
+        checkins_service.target(
+            pacer.db, caller, config=pacer.deps.config, user_id=STRANGER, period_text="", now=pacer.deps.clock()
+        )
+
+    _as(pacer, MANAGER, work)
+
+
 def a_goal_for_a_team_that_is_not_configured(pacer: Pacer) -> None:
     # /goal team only takes a team name it found in pacer.yml, so the name always exists.
     _as(pacer, ADMIN, lambda caller: goals_service.team_for(pacer.deps.config, caller, "Narnia"))
@@ -316,6 +327,17 @@ def direct(id: str, call: Callable[[Pacer], None], says: str, runner: str) -> Ba
 LONG = "x" * 81
 
 CASES = [
+    # /checkin
+    bad("checkin-no-mention", MANAGER, "/checkin dana", "Whose check-in"),
+    bad("checkin-someone-new-outside-the-team", MANAGER, f"/checkin <@{OUTSIDER}|olu>", "Only Olu"),
+    bad("checkin-not-their-manager", REP2, f"/checkin {DANA}", "Only Dana's manager", setup=dana_has_used_pacer),
+    bad(
+        "checkin-wrong-cadence", MANAGER, f"/checkin {DANA} 2026-Q3", "evaluated every month", setup=dana_has_used_pacer
+    ),
+    bad("checkin-period-running", MANAGER, f"/checkin {DANA} 2026-11", "still running", setup=dana_has_used_pacer),
+    bad("checkin-bad-period", MANAGER, f"/checkin {DANA} 2026-13", "no month 13", setup=dana_has_used_pacer),
+    bad("checkin-no-manager", ADMIN, f"/checkin <@{OUTSIDER}|olu>", "has no manager"),
+    direct("checkin-someone-pacer-never-met", checkin_for_someone_pacer_never_met, "isn't a Pacer member", MANAGER),
     # /deal
     bad("deal-list-with-words", REP, "/deal list all", "doesn't take anything after it"),
     bad("deal-void-alone", REP, "/deal void", "Say which deal to void", setup=deals_up_to_d12),

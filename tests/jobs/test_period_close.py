@@ -58,7 +58,7 @@ def team(pacer, slack):
     pacer.activity(REP, "call 12")
     pacer.settle()
     # Pacer has been running: October and Q3 closed with no one to freeze (everyone joined in November)
-    assert close(pacer, pacer.clock.now).counts == {"closed": 2, "frozen": 0}
+    assert close(pacer, pacer.clock.now).counts == {"closed": 2, "frozen": 0, "checkins": 0}
 
 
 def close(pacer, now: datetime, config: PacerConfig | None = None):
@@ -98,7 +98,7 @@ def closes(db) -> list[tuple[str, str, int, bool]]:
 def test_nothing_closes_before_the_close_time_on_the_first_day_after_the_month(pacer, db):
     result = close(pacer, datetime(2026, 11, 30, 21, 59, tzinfo=UTC))  # 05:59 on 1 December in Shanghai
 
-    assert result.counts == {"closed": 0, "frozen": 0}
+    assert result.counts == {"closed": 0, "frozen": 0, "checkins": 0}
     assert frozen(db) == [] and closes(db) == [("month", "2026-10", 0, True), ("quarter", "2026-Q3", 0, True)]
 
 
@@ -108,7 +108,7 @@ def test_hunters_and_strategic_reps_are_frozen_when_the_month_closes_and_farmers
 
     assert frozen(db) == [(REP, "2026-11"), (REP2, "2026-11")]
     assert closes(db)[2:] == [("month", "2026-11", 2, True)]
-    assert result.counts == {"closed": 1, "frozen": 2}
+    assert result.counts == {"closed": 1, "frozen": 2, "checkins": 2}
     lee = read(
         db,
         lambda s: store.evaluation_of(
@@ -146,7 +146,7 @@ def test_a_run_two_days_late_still_closes_the_month_once(pacer, db):
     later = close(pacer, datetime(2026, 12, 20, 9, 0, tzinfo=UTC))
 
     assert first.counts["frozen"] == 2
-    assert again.counts == later.counts == {"closed": 0, "frozen": 0}
+    assert again.counts == later.counts == {"closed": 0, "frozen": 0, "checkins": 0}
     assert frozen(db) == [(REP, "2026-11"), (REP2, "2026-11")]
     assert len(reads.audit(db, "evaluation.frozen")) == 2
 
@@ -211,7 +211,7 @@ def test_a_batch_that_fails_half_way_is_frozen_by_the_next_run_and_no_one_twice(
 
     monkeypatch.setattr(store, "insert_frozen", second_batch_fails)
     failed = close(pacer, DEC_1_CLOSE, one_per_batch)
-    assert failed.counts == {"closed": 0, "frozen": 0, "failed": 1}
+    assert failed.counts == {"closed": 0, "frozen": 0, "checkins": 0, "failed": 1}
     assert frozen(db) == [(REP, "2026-11")]  # the first batch committed, the second rolled back
     assert closes(db)[2:] == [("month", "2026-11", 0, False)]  # started, not finished
 
@@ -238,11 +238,17 @@ def test_a_workspace_whose_close_fails_holds_back_no_other_workspace(pacer, slac
 
     monkeypatch.setattr(store, "insert_frozen", first_workspace_fails)
     result = close(pacer, DEC_1_CLOSE)
-    assert result.counts == {"closed": 2, "frozen": 1, "failed": 1}  # the other one's November and Q3
+    assert result.counts == {
+        "closed": 2,
+        "frozen": 1,
+        "checkins": 0,
+        "failed": 1,
+        "without_manager": 1,
+    }  # the other's Nov, Q3
     assert frozen(db) == [(OTHER_REP, "2026-11")]
 
     monkeypatch.setattr(store, "insert_frozen", real)
-    assert close(pacer, DEC_1_CLOSE).counts == {"closed": 1, "frozen": 2}
+    assert close(pacer, DEC_1_CLOSE).counts == {"closed": 1, "frozen": 2, "checkins": 2}
     assert sorted(frozen(db)) == sorted([(REP, "2026-11"), (REP2, "2026-11"), (OTHER_REP, "2026-11")])
 
 

@@ -344,3 +344,12 @@ def test_a_rewrite_must_name_the_message_it_rewrites(db, clock, workspaces):
             payload=outbox.rewrite({"text": "x"}),
             now=clock(),
         )
+
+
+def test_a_rewritten_message_keeps_the_metadata_naming_its_own_key(db, fake, put, rewrite, sender):
+    put("parent", channel=outbox.group(REP, MANAGER))
+    rewrite("parent@1", of="parent", text="new status")
+    sender().run_until_idle()
+    [message] = fake.messages(fake.group_channel(REP, MANAGER))
+    assert message["metadata"] == {"event_type": EVENT_TYPE, "event_payload": {"key": "parent", "kind": "checkin"}}
+    assert rows(db)["parent@1"].status == "sent"

@@ -1,22 +1,21 @@
 """An opened check-in for thread tests, and the Slack payloads of its buttons and forms.
 
-`open_checkin` stands in for the opening service (built in parallel): it freezes the rep's evaluation
-with `freeze_one`, then in one transaction marks the check-in opened and queues the parent, the
-scorecard and the next step exactly as the contract in bot/services/checkins.py says, and delivers
-them. (The integrator switches it to the real opening service: keep it the only place that opens one.)
+`open_checkin` freezes the rep's October evaluation with `freeze_one` and opens its check-in with the
+real opening service (`checkin_open.announcer`, as `/checkin` does), then delivers the parent, the
+scorecard and the next step.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.services import checkin_open
 from bot.services import checkins as service
 from bot.services.evaluations import freeze_one
-from bot.store import checkins, outbox
 from bot.store import reminders as reminder_store
 from handlers.blocks.checkins import MESSAGES
 from scoring.periods import month_of
@@ -53,49 +52,20 @@ def open_checkin(pacer: Pacer, *, rep: str, manager: str, reminders: bool = Fals
         period=OCTOBER,
         now=now,
         actor=manager,
+        announce=checkin_open.announcer(
+            workspace_id=member.workspace_id,
+            config=pacer.deps.config,
+            render=MESSAGES,
+            now=now,
+            opened_by=manager,
+        ),
     )
     key = service.parent_key(view.id)
-    with pacer.db.transaction() as session:
-        assert checkins.mark_opened(
-            session,
-            evaluation_id=view.id,
-            key=key,
-            channel=service.group_of(rep, manager),
-            opened_by=manager,
-            now=now,
-        )
-        checkin = service.checkin_of(session, workspace_id=member.workspace_id, evaluation_id=view.id)
-        assert checkin is not None
-        outbox.enqueue(
-            session,
-            workspace_id=member.workspace_id,
-            key=key,
-            kind=service.KIND,
-            channel=service.group_of(rep, manager),
-            payload=MESSAGES.headline(checkin),
-            now=now,
-        )
-        outbox.enqueue_many(
-            session,
-            workspace_id=member.workspace_id,
-            kind=service.KIND,
-            messages=[
-                (service.reply_key(view.id, "scorecard"), None, MESSAGES.scorecard(checkin), key),
-                (service.reply_key(view.id, "next"), None, MESSAGES.next_step(checkin), key),
-            ],
-            now=now,
-        )
-        if reminders:
-            for step, who in (("self-review", rep), ("feedback", manager)):
-                reminder_store.schedule(
-                    session,
-                    workspace_id=member.workspace_id,
-                    key=service.reminder_key(view.id, step),
-                    recipient=who,
-                    kind="reminder",
-                    due_at=datetime(2026, 11, 30, 14, 0, tzinfo=now.tzinfo),
-                    text=f"Your {step} is still awaited",
-                    now=now,
+    if not reminders:  # the opening schedules both; a test about something else starts without them
+        with pacer.db.transaction() as session:
+            for step in (service.SELF_REVIEW_REMINDER, service.FEEDBACK_REMINDER):
+                reminder_store.cancel(
+                    session, workspace_id=member.workspace_id, key=service.reminder_key(view.id, step), now=now
                 )
     deliver_all(pacer)
     rows = {row.key: row for row in reads.outbox(pacer.db)}
