@@ -10,6 +10,7 @@ SCORECARD = "/scorecard"
 GOAL = "/goal"
 LEADERBOARD = "/leaderboard"
 PACER = "/pacer"
+APPEAL = "/appeal"  # issue 11: add to COMMANDS with its listener and manifest entry
 CHECKIN = "/checkin"
 COMMANDS = (DEAL, ACTIVITY, PROGRESS, SCORECARD, GOAL, LEADERBOARD, CHECKIN, PACER)
 
@@ -35,7 +36,10 @@ SETTINGS_MORE = "settings_more"  # Show more: the next members in /pacer setting
 CHECKIN_SELF_REVIEW = "checkin_self_review"  # the rep writes (or edits) their self-review
 CHECKIN_FEEDBACK = "checkin_feedback"  # the manager writes (or edits) feedback and the improvement plan
 CHECKIN_ACKNOWLEDGE = "checkin_acknowledge"  # the rep: "I have read this"
-CHECKIN_APPEAL = "checkin_appeal"  # reserved for the appeals issue: the slot after Acknowledge
+CHECKIN_APPEAL = "checkin_appeal"  # the rep appeals this evaluation (opens the appeal form, preselected)
+# Appeals (value: the appeal id)
+APPEAL_DECIDE = "appeal_decide"  # the assigned reviewer (or an admin) opens the decision form
+APPEAL_WITHDRAW = "appeal_withdraw"  # the rep withdraws an open appeal (from /appeal status)
 FEEDBACK_ADD_ITEM = "feedback_add_item"  # in the feedback form: one more improvement-plan row (up to 5)
 
 # Modal callback ids and their input blocks
@@ -45,5 +49,7 @@ ACTIVITY_MODAL = "activity_modal"
 ACTIVITY_RECEIPT = "activity_receipt"
 SELF_REVIEW_MODAL = "self_review_modal"  # private_metadata: {"evaluation": id, "base": version edited (0: new)}
 FEEDBACK_MODAL = "feedback_modal"  # private_metadata as the self-review's
+APPEAL_MODAL = "appeal_modal"  # private_metadata: {"evaluation": id or absent}
+DECISION_MODAL = "appeal_decision_modal"  # private_metadata: {"appeal": id}
 NUDGE_SNOOZE_DAY = "nudge_snooze_day"
 NUDGE_SNOOZE_WEEK = "nudge_snooze_week"
