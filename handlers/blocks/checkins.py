@@ -37,6 +37,7 @@ from handlers.blocks.scoring import bar, sources_text
 from scoring.evaluations import MetricResult, Snapshot
 from scoring.metrics import format_percent, format_value, plain_number
 from scoring.money import Money, format_amount
+from scoring.records import Source
 
 #: the parent's status in plain words, from the check-in's progression
 STATUS_WORDS = {
@@ -151,9 +152,19 @@ def _metric_line(line: MetricResult, currency: str) -> str:
     if line.reason:
         text += f"\n_{escape(line.reason)}_"
     if line.sources:
-        text += "\n_" + ", ".join(f"{n} {escape(source)}" for source, n in sorted(line.sources.items()))
-        text += f" {escape(line.records)}_"
+        text += f"\n_{escape(line.records.capitalize())}: " + ", ".join(
+            f"{n} {escape(_source_label(source))}" for source, n in sorted(line.sources.items())
+        )
+        text += "_"
     return text
+
+
+def _source_label(source: str) -> str:
+    """How a record's source reads ("from a slash command"), as `/progress` names it."""
+    try:
+        return Source(source).label
+    except ValueError:
+        return source
 
 
 def _band_text(snap: Snapshot) -> str:
@@ -194,7 +205,7 @@ class CheckinMessages:
         """The frozen snapshot explained line by line, as `/progress` explained it at close."""
         snap = checkin.snapshot
         currency = snap.currency
-        frozen_on = checkin.evaluation.created_at.date().isoformat()
+        frozen_on = checkin_posts.when(checkin.evaluation.created_at)  # in each reader's own zone
         blocks = [
             _section(
                 f"*Scorecard of {escape(snap.member.name)} for {escape(snap.period.label)}* "
