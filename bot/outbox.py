@@ -343,15 +343,7 @@ class OutboxSender:
         try:
             self.client.chat_update(channel=claim.conversation, ts=claim.thread_ts, **payload)
         except SlackApiError as exc:
-            status = exc.response.status_code
-            error = str(exc.response.get("error") or f"HTTP {status}")
-            if status == 429:
-                retry_at = self.clock() + timedelta(seconds=_retry_after(exc))
-                error = f"rate limited: the workspace waits until {retry_at:%H:%M:%S} UTC"
-                return _Outcome("pending", "retried", error=error, retry_at=retry_at, throttled_until=retry_at)
-            if status >= 500 or error in TRANSIENT_ERRORS | AMBIGUOUS_ERRORS:
-                return self._retry_later(claim, f"could not update {claim.reply_to}: HTTP {status} {error}")
-            return _Outcome("failed", "failed", error=f"could not update {claim.reply_to}: {error}")
+            return self._idempotent_failed(claim, exc, f"could not update {claim.reply_to}")
         except (OSError, http.client.HTTPException) as exc:
             return self._retry_later(claim, f"could not update {claim.reply_to}: {exc!r}")
         # no ts of its own: the ts column names messages this row posted, and it posted none
@@ -365,18 +357,24 @@ class OutboxSender:
         try:
             response = self.client.conversations_open(users=claim.channel)
         except SlackApiError as exc:
-            status = exc.response.status_code
-            error = str(exc.response.get("error") or f"HTTP {status}")
-            if status == 429:
-                retry_at = self.clock() + timedelta(seconds=_retry_after(exc))
-                error = f"rate limited opening the conversation: the workspace waits until {retry_at:%H:%M:%S} UTC"
-                return _Outcome("pending", "retried", error=error, retry_at=retry_at, throttled_until=retry_at)
-            if status >= 500 or error in TRANSIENT_ERRORS | AMBIGUOUS_ERRORS:
-                return self._retry_later(claim, f"could not open the conversation: HTTP {status} {error}")
-            return _Outcome("failed", "failed", error=f"could not open the conversation: {error}")
+            return self._idempotent_failed(claim, exc, "could not open the conversation")
         except (OSError, http.client.HTTPException) as exc:
             return self._retry_later(claim, f"could not open the conversation: {exc!r}")
         return str(response["channel"]["id"])
+
+    def _idempotent_failed(self, claim: Claim, exc: SlackApiError, what: str) -> _Outcome:
+        """A call that is safe to make twice (opening a conversation, rewriting a message) failed: a 429
+        pauses the workspace as one on a post does, anything that is not Slack's final word is tried
+        again later, and the rest fails with Slack's error."""
+        status = exc.response.status_code
+        error = str(exc.response.get("error") or f"HTTP {status}")
+        if status == 429:
+            retry_at = self.clock() + timedelta(seconds=_retry_after(exc))
+            error = f"{what}: rate limited, the workspace waits until {retry_at:%H:%M:%S} UTC"
+            return _Outcome("pending", "retried", error=error, retry_at=retry_at, throttled_until=retry_at)
+        if status >= 500 or error in TRANSIENT_ERRORS | AMBIGUOUS_ERRORS:
+            return self._retry_later(claim, f"{what}: HTTP {status} {error}")
+        return _Outcome("failed", "failed", error=f"{what}: {error}")
 
     def _slack_error(self, claim: Claim, exc: SlackApiError) -> _Outcome:
         status = exc.response.status_code
