@@ -564,6 +564,12 @@ class FakeSlack:
         with self._cond:
             return self._dm_for(user_id)[0]
 
+    def members_of(self, channel: str) -> list[str] | None:
+        """Who is in a DM or group DM (its user ids), or None for a channel everyone may read."""
+        with self._cond:
+            found = next((key for key, value in self._dms.items() if value == channel), None)
+        return None if found is None else found.split(",")
+
     def _method_names(self) -> list[str]:
         with self._cond:
             return [c.method for c in self._calls]
