@@ -14,6 +14,35 @@ WIDTH = 100
 INDENT = "  "
 
 _LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
+_EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
+#: The emoji Pacer's messages use, as a terminal shows them; any other keeps its :code:.
+EMOJI = {
+    "white_check_mark": "✅",
+    "rotating_light": "🚨",
+    "wastebasket": "🗑",
+    "dart": "🎯",
+    "clipboard": "📋",
+    "x": "❌",
+    "warning": "⚠",
+    "sparkles": "✨",
+    "hourglass_flowing_sand": "⏳",
+    "grey_question": "❔",
+    "alarm_clock": "⏰",
+    "zzz": "💤",
+    "first_place_medal": "🥇",
+    "second_place_medal": "🥈",
+    "third_place_medal": "🥉",
+    "thinking_face": "🤔",
+    "tada": "🎉",
+    "speech_balloon": "💬",
+    "scroll": "📜",
+    "rocket": "🚀",
+    "point_left": "👈",
+    "moneybag": "💰",
+    "mag": "🔍",
+    "calendar": "📅",
+    "bulb": "💡",
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +73,7 @@ def plain(text: str, names: Callable[[str], str]) -> str:
         return label or target
 
     text = _LINK.sub(link, text)
+    text = _EMOJI_CODE.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

@@ -148,6 +148,24 @@ class Console:
         self.buttons: list[Button] = []
         self._seen = 0
         self._ids = itertools.count(1)
+        self._introduce_everyone()
+
+    def _introduce_everyone(self) -> None:
+        """Everyone in the teams has used Pacer once (`/pacer help`, answer unseen), as in a
+        workspace where it is installed: so the scheduler nudges them and the period close freezes them."""
+        echo, me = self.echo, self.me
+        self.echo = lambda _text: None
+        try:
+            placed = {team.manager for team in self.config.teams} | {
+                member for team in self.config.teams for member in team.members
+            }
+            for person in self.by_id.values():
+                if person.user_id not in placed:
+                    continue  # a reviewer or an admin is not a rep: they meet Pacer when they first use it
+                self.me = person
+                self.command("/pacer help")
+        finally:
+            self.echo, self.me, self.buttons = echo, me, []
 
     def close(self) -> None:
         """Finish the work in flight, then stop: every request ran in its own transaction, so the
