@@ -195,7 +195,9 @@ def console(
         try:
             now = datetime.fromisoformat(start_at.strip())
         except ValueError:
-            raise fail(f"pacer: --start {start_at!r} is not an ISO 8601 time; e.g. --start 2026-11-24T09:00-05:00") from None
+            raise fail(
+                f"pacer: --start {start_at!r} is not an ISO 8601 time; e.g. --start 2026-11-24T09:00-05:00"
+            ) from None
         if now.tzinfo is None:
             raise fail(f"pacer: --start {start_at!r} has no time zone; e.g. --start 2026-11-24T09:00-05:00")
     temporary = None
@@ -208,9 +210,7 @@ def console(
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     lines = iter(script.read_text(encoding="utf-8").splitlines()) if script is not None else None
     ask = script_asker(lines, echo_to_stdout) if lines is not None else terminal_asker
-    session = Console(
-        config=pacer_config, people=people, database_url=url, start=now, echo=echo_to_stdout, ask=ask
-    )
+    session = Console(config=pacer_config, people=people, database_url=url, start=now, echo=echo_to_stdout, ask=ask)
     try:
         if lines is not None:
             run_script(session, lines, seed=seed)

@@ -63,7 +63,7 @@ def plain(text: str, names: Callable[[str], str]) -> str:
     def link(match: re.Match[str]) -> str:
         target, label = match.group(1), match.group(2)
         if target.startswith("@"):
-            return "@" + (names(target[1:]) if not label else label)
+            return "@" + (label if label else names(target[1:]))
         if target.startswith("#"):
             return "#" + (label or target[1:])
         if target.startswith("!date^"):

@@ -3,6 +3,7 @@ readline history and tab completion) and the scripted mode (a file of lines, ech
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -165,10 +166,8 @@ def interactive(console: Console, *, seed: Callable[[Console], None], history: P
         readline.set_completer(complete)
         readline.parse_and_bind("tab: complete")
         if history is not None and history.exists():
-            try:
+            with contextlib.suppress(OSError):
                 readline.read_history_file(history)
-            except OSError:
-                pass
     console.echo(HELP.rstrip())
     console.echo(f"(you are @{console.me.handle}, {console.me.role}; it is {console.local(console.clock())})")
     try:

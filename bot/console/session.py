@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -209,7 +210,7 @@ class Console:
         headers = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": self.verifier.generate_signature(timestamp=timestamp, body=body),
+            "X-Slack-Signature": str(self.verifier.generate_signature(timestamp=timestamp, body=body)),
         }
         request = Request(self.url, data=body.encode(), headers=headers, method="POST")
         try:
@@ -420,7 +421,9 @@ class Console:
                 return [], None
             view = response.get("view") or {}
             head = [f"── Home tab of @{self.me.handle} " + "─" * 20]
-            return head + render_blocks(view.get("blocks") or [], names=self.name, buttons=buttons, where=_in(view)), None
+            return head + render_blocks(
+                view.get("blocks") or [], names=self.name, buttons=buttons, where=_in(view)
+            ), None
         return [], None
 
     def _render_view(self, view: dict[str, Any], buttons: list[Button]) -> list[str]:
@@ -435,7 +438,9 @@ class Console:
         view = modal.view
         buttons: list[Button] = []
         self.echo("\n".join(self._render_view(view, buttons)))
-        self.echo(f"  (fill in each field; an empty answer keeps the default or skips an optional one; {CANCEL} closes)")
+        self.echo(
+            f"  (fill in each field; an empty answer keeps the default or skips an optional one; {CANCEL} closes)"
+        )
         inputs = [block for block in view.get("blocks") or [] if block.get("type") == "input"]
         values: dict[str, dict[str, Any]] = {}
         errors: dict[str, str] = {}
@@ -558,6 +563,10 @@ def _element_state(
         except ConsoleError as error:
             return {}, str(error)
         return {"type": kind, "selected_users": users}, None
+    if kind == "number_input" and answer:
+        pattern = r"-?\d+(\.\d+)?" if element.get("is_decimal_allowed") else r"-?\d+"
+        if not re.fullmatch(pattern, answer):
+            return {}, "a number, e.g. 4" + (" or 4.5" if element.get("is_decimal_allowed") else "")
     return {"type": kind or "plain_text_input", "value": answer or None}, None
 
 

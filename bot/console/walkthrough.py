@@ -61,13 +61,13 @@ def main(argv: list[str]) -> int:
     wanted = block_for(transcript())
     if "--check" in argv:
         if readme_block(readme) != wanted:
-            print("README.md's walkthrough differs from what the console prints; run `make walkthrough`")
+            sys.stdout.write("README.md's walkthrough differs from what the console prints; run `make walkthrough`\n")
             return 1
         return 0
     before, rest = readme.split(BEGIN, 1)
     after = rest.split(END, 1)[1]
     README.write_text(before + BEGIN + wanted + END + after, encoding="utf-8")
-    print("README.md: walkthrough transcript rewritten")
+    sys.stdout.write("README.md: walkthrough transcript rewritten\n")
     return 0
 
 

@@ -21,7 +21,8 @@ Session = Callable[..., str]
 
 @pytest.fixture
 def session(db: Database, database_url: str) -> Session:
-    """Run console lines (a script) on an empty database; returns the transcript."""
+    """Run console lines (a script) on an empty database (`db` empties it); returns the transcript."""
+    del db
 
     def run(script: str, *, start: str = START) -> str:
         out: list[str] = []

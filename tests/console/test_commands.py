@@ -36,7 +36,9 @@ def test_a_rep_logs_a_deal_and_an_activity_and_sees_progress(session: Session, d
     assert activity.count == 3
 
 
-def test_a_manager_sets_a_goal_and_anyone_reads_the_scorecard_and_the_leaderboard(session: Session, db: Database) -> None:
+def test_a_manager_sets_a_goal_and_anyone_reads_the_scorecard_and_the_leaderboard(
+    session: Session, db: Database
+) -> None:
     shown = session(
         """
 /deal 40k Globex
@@ -73,4 +75,6 @@ def test_a_manager_opens_a_check_in_with_checkin_after_the_period_closed(session
     assert "Check-in: @hana with @maya — November 2026" in shown
     after = shown.split("@maya> /checkin @hana 2026-11", 1)[1]
     assert "already" in after.lower() or "open" in after.lower()
-    assert len([e for e in _all(db, Evaluation) if e.period_key == "2026-11"]) == 3  # the monthly reps; femi is quarterly
+    assert (
+        len([e for e in _all(db, Evaluation) if e.period_key == "2026-11"]) == 3
+    )  # the monthly reps; femi is quarterly
