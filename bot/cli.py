@@ -102,6 +102,126 @@ def run(
         raise fail(str(exc)) from None
 
 
+NO_CREDENTIALS = (
+    "pacer: no Slack credentials found (SLACK_BOT_TOKEN), so this is the local console: the real app against "
+    'a Slack stand-in, on a demo database. To connect to Slack, see README.md, section "Connect to Slack".'
+)
+
+
+def start_decision(settings: Settings) -> str:
+    """What `pacer start` (and `make run`) does: "bot" with Slack credentials, else "console".
+
+    Only a deployment with no Slack credentials at all becomes the console; one with a token but
+    another variable missing still goes to `pacer run`, which refuses and names what is missing.
+    """
+    has_any = any(
+        value is not None
+        for value in (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token)
+    )
+    return "bot" if has_any else "console"
+
+
+@cli.command()
+def start() -> None:
+    """`make run`: the bot when Slack credentials are set, otherwise the local console (`pacer console`)."""
+    settings = load_settings()
+    if start_decision(settings) == "bot":
+        run(port=None, workers=None, scheduler=None)
+        return
+    typer.echo(NO_CREDENTIALS)
+    console(script=None, database=None, config=None, start_at=None, fresh=False)
+
+
+def demo_database_url(settings: Settings) -> str:
+    """The console's own SQLite file, `pacer-demo.db`, next to the bot's SQLite file (never that file)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    folder = Path(url.database).parent if url.get_backend_name() == "sqlite" and url.database else Path()
+    if str(url.database or "") in ("", ":memory:"):
+        folder = Path()
+    return f"sqlite:///{folder / 'pacer-demo.db'}"
+
+
+@cli.command("console")
+def console(
+    script: Annotated[
+        Path | None, typer.Option("--script", help="run these console lines and print the transcript", dir_okay=False)
+    ] = None,
+    database: Annotated[
+        str | None, typer.Option("--database", help="database URL (default: pacer-demo.db next to pacer.db)")
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="a pacer.yml to take people, teams and profiles from (default: the demo)"),
+    ] = None,
+    start_at: Annotated[
+        str | None, typer.Option("--start", help="the console clock's first time, ISO 8601 with a zone (default: now)")
+    ] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="start from an empty demo database")] = False,
+) -> None:
+    """A local console: try Pacer without a Slack workspace.
+
+    The real app (same handlers, database code and jobs) answers signed requests from your slash
+    commands; an embedded Slack stand-in shows its messages, modals and Home tab as text.
+    """
+    import logging
+    import tempfile
+
+    from bot.console import demo
+    from bot.console.repl import echo_to_stdout, interactive, run_script, script_asker, terminal_asker
+    from bot.console.seed import seed
+    from bot.console.session import Console
+
+    settings = load_settings()
+    url = database or demo_database_url(settings)
+    if database is not None and database == settings.database_url:
+        raise fail(
+            "pacer: the console keeps to its own database, not the bot's DATABASE_URL; "
+            "for example: pacer console --database sqlite:///pacer-demo.db"
+        )
+    if config is not None:
+        try:
+            pacer_config = load_config(config)
+        except ConfigError as exc:
+            raise fail(f"pacer: configuration error\n{exc}") from None
+        people = demo.people_of(pacer_config)
+        if not people:
+            raise fail(f"pacer: {config} names no one (teams, admins, reviewers); the console needs someone to be")
+    else:
+        pacer_config, people = demo.demo_config(), demo.DEMO_PEOPLE
+    now = datetime.now(UTC)
+    if start_at is not None:
+        try:
+            now = datetime.fromisoformat(start_at.strip())
+        except ValueError:
+            raise fail(
+                f"pacer: --start {start_at!r} is not an ISO 8601 time; e.g. --start 2026-11-24T09:00-05:00"
+            ) from None
+        if now.tzinfo is None:
+            raise fail(f"pacer: --start {start_at!r} has no time zone; e.g. --start 2026-11-24T09:00-05:00")
+    temporary = None
+    if fresh:
+        if database is None:
+            temporary = tempfile.TemporaryDirectory(prefix="pacer-console-")
+            url = f"sqlite:///{Path(temporary.name) / 'pacer-demo.db'}"
+        else:
+            raise fail("pacer: --fresh starts an empty demo database of its own; leave out --database to use it")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    lines = iter(script.read_text(encoding="utf-8").splitlines()) if script is not None else None
+    ask = script_asker(lines, echo_to_stdout) if lines is not None else terminal_asker
+    session = Console(config=pacer_config, people=people, database_url=url, start=now, echo=echo_to_stdout, ask=ask)
+    try:
+        if lines is not None:
+            run_script(session, lines, seed=seed)
+        else:
+            interactive(session, seed=seed, history=Path.home() / ".pacer_console_history")
+    finally:
+        session.close()
+        if temporary is not None:
+            temporary.cleanup()
+
+
 @cli.command("scheduler")
 def scheduler_only(
     exit_with_parent: Annotated[bool, typer.Option("--exit-with-parent", hidden=True)] = False,
