@@ -294,8 +294,9 @@ def decide(
     )
     if result_version is not None and row.checkin_key is not None:
         revision = checkins.bump_revision(session, evaluation_id=row.id)
-        checkin = checkin_service.checkin_of(session, workspace_id=workspace_id, evaluation_id=row.id)
-        assert checkin is not None
+        fresh = checkins.locked(session, workspace_id=workspace_id, evaluation_id=row.id)  # re-read: version, revision
+        assert fresh is not None
+        checkin = checkin_service.view_of(session, fresh)
         outbox.enqueue_many(
             session,
             workspace_id=workspace_id,

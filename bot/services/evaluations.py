@@ -368,8 +368,7 @@ def evaluation_of(session: Session, *, workspace_id: int, member_id: int, period
 def versions_of(session: Session, *, evaluation_id: int) -> list[VersionView]:
     """Every version of the evaluation, oldest first: version 1 is the freeze at close; every version but the
     one in force is `superseded`."""
-    row = session.get(Evaluation, evaluation_id)
-    in_force = row.version if row is not None else None
+    in_force = evaluations.in_force(session, evaluation_id=evaluation_id)
     return [
         _version(version, superseded=in_force is not None and version.version != in_force)
         for version in evaluations.versions_of(session, evaluation_id=evaluation_id)

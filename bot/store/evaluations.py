@@ -199,6 +199,12 @@ def versions_of(session: Session, *, evaluation_id: int) -> list[EvaluationVersi
     )
 
 
+def in_force(session: Session, *, evaluation_id: int) -> int | None:
+    """The number of the evaluation's version in force, as stored now (None: no such evaluation)."""
+    found = session.connection().execute(select(EVALUATION.c.version).where(EVALUATION.c.id == evaluation_id)).first()
+    return None if found is None else int(found[0])
+
+
 def version(session: Session, *, evaluation_id: int, number: int) -> EvaluationVersion | None:
     return session.exec(
         select_model(EvaluationVersion).where(
