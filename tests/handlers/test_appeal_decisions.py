@@ -156,9 +156,7 @@ def test_an_upheld_appeal_rescores_the_evaluation_into_version_2_and_keeps_versi
     assert version_entry.after["version"] == 2  # type: ignore[index]
 
 
-def test_versions_export_and_headline_use_the_version_in_force_and_show_version_1_superseded(
-    pacer: Pacer, slack: FakeSlack, filed: Filed
-) -> None:
+def test_the_versions_list_shows_version_1_superseded_and_the_export_uses_version_2(pacer: Pacer, filed: Filed) -> None:
     decide(pacer, filed, revenue="15k")
     listed = pacer.read(lambda s: versions_of(s, evaluation_id=filed.thread.evaluation_id))
     assert [(v.version, v.superseded) for v in listed] == [(1, True), (2, False)]
