@@ -7,6 +7,7 @@ signed requests and the fake Slack Web API, on both databases."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -409,3 +410,25 @@ def test_an_appeal_on_another_evaluation_is_independent_of_this_one(pacer: Pacer
     decide(pacer, filed, revenue="5k")
     assert pacer.read(lambda s: s.get(Evaluation, dana.evaluation_id)).version == 1
     assert pacer.read(lambda s: s.get(Appeal, filed.appeal_id)).status == "upheld"
+
+
+def test_two_deciders_at_once_record_one_decision(pacer: Pacer, filed: Filed) -> None:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(
+            pool.map(
+                lambda who: submit_decision(pacer, who, filed.appeal_id, decision(revenue="15k")),
+                [REVIEWER, ADMIN],
+            )
+        )
+    actions = sorted(r.json().get("response_action") for r in responses)
+    assert actions == ["errors", "update"], [r.body for r in responses]
+    assert [v.version for v in versions(pacer, filed.thread.evaluation_id)] == [1, 2]
+    assert len(reads.audit(pacer.db, "appeal.decided")) == 1
+
+
+def test_the_rationale_and_the_reason_are_shown_inert(pacer: Pacer, slack: FakeSlack, filed: Filed) -> None:
+    hostile = "<!channel> see <https://evil.example|the CRM> and ask <@UREP0002>"
+    decide(pacer, filed, rationale=hostile, revenue="15k")
+    deliver_all(pacer)
+    shown = dm_texts(slack, REP)[-1]
+    assert "&lt;!channel&gt;" in shown and "<!channel>" not in shown and "<@UREP0002>" not in shown
