@@ -83,7 +83,7 @@ def decision_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, 
             try:
                 case = service.decision_form(session, caller, config=deps.config, appeal_id=appeal_id)
             except service.AppealClosed:  # this form's own first submit, or a stale form: says which
-                return service.closed_for(session, caller, appeal_id=appeal_id, key_=key)
+                return service.closed_for(session, caller, appeal_id=appeal_id, receipt_key=key)
         decision = check_decision(values, disputed=case.disputed(), currency=case.snapshot.currency)
         with deps.db.transaction() as session:
             return service.decide(
@@ -92,7 +92,7 @@ def decision_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, 
                 config=deps.config,
                 appeal_id=appeal_id,
                 decision=decision,
-                key_=key,
+                receipt_key=key,
                 render=blocks.MESSAGES,
                 checkin_render=CHECKIN_MESSAGES,
                 now=deps.clock(),

@@ -207,11 +207,11 @@ def decision_form(session: Session, caller: Caller, *, config: PacerConfig, appe
     return _case(session, appeal)
 
 
-def closed_for(session: Session, caller: Caller, *, appeal_id: int, key_: str) -> AlreadyDecided:
+def closed_for(session: Session, caller: Caller, *, appeal_id: int, receipt_key: str) -> AlreadyDecided:
     """A form submitted on an appeal no longer open: `AlreadyDecided` when this very form decided it (a
     double submit), else `AppealClosed` saying when, by whom and how (a stale form)."""
     appeal = _appeal(session, caller, appeal_id, lock=False)
-    if receipts.find(session, workspace_id=caller.workspace_id, key=key_) is not None:
+    if receipts.find(session, workspace_id=caller.workspace_id, key=receipt_key) is not None:
         return AlreadyDecided(appeal=appeal)
     raise _closed(session, appeal)
 
@@ -226,17 +226,17 @@ def decide(
     config: PacerConfig,
     appeal_id: int,
     decision: Decision,
-    key_: str,
+    receipt_key: str,
     render: Render,
     checkin_render: checkin_service.Render,
     now: datetime,
     source: str = MODAL_SOURCE,
 ) -> Decided | AlreadyDecided:
-    """Record the decision once per form submission `key_` (see the module's docstring)."""
+    """Record the decision once per form submission `receipt_key` (see the module's docstring)."""
     workspace_id = caller.workspace_id
     appeal = _appeal(session, caller, appeal_id, lock=True)
     may_decide(appeal, caller, config)
-    if receipts.find(session, workspace_id=workspace_id, key=key_) is not None:
+    if receipts.find(session, workspace_id=workspace_id, key=receipt_key) is not None:
         return AlreadyDecided(appeal=appeal)
     if not appeal.is_open:
         raise _closed(session, appeal)
@@ -312,7 +312,7 @@ def decide(
             now=now,
         )
     _audit_decision(session, caller, done, decision, source=source, now=now)
-    receipts.save(session, workspace_id=workspace_id, key=key_, response={"appeal": appeal.id}, now=now)
+    receipts.save(session, workspace_id=workspace_id, key=receipt_key, response={"appeal": appeal.id}, now=now)
     return done
 
 
