@@ -10,6 +10,7 @@ and show the effective settings.
     /pacer role @member rep|manager|reviewer|admin
     /pacer csat <customer> <1-5> [YYYY-MM-DD]
     /pacer training @member <course> done [YYYY-MM-DD]
+    /pacer appeal reassign AP-7 @reviewer   (see handlers/appeal_decisions.py)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bot.deps import Deps
 from bot.directory import Caller
 from bot.services import admin as service
 from bot.services import rules as rules_service
-from handlers import ids, nudges
+from handlers import appeal_decisions, ids, nudges
 from handlers import rules as published_rules
 from handlers.blocks.admin import (
     csat_blocks,
@@ -91,8 +92,10 @@ def command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
             return published_rules.subcommand(deps, caller, sub, rest)
         if sub == "nudges":  # every member's own setting, not an admin command
             return nudges.settings_reply(deps, caller, rest)
+        if sub == "appeal":  # admins: the service checks, after the appeal's own checks
+            return appeal_decisions.admin_command(deps, caller, rest)
         if sub not in EXAMPLES:
-            known = ", ".join(["nudges", *published_rules.SUBCOMMANDS, *EXAMPLES])
+            known = ", ".join(["nudges", *published_rules.SUBCOMMANDS, *EXAMPLES, "appeal"])
             raise InputError(
                 f"I don't know “/pacer {show(head)}”. /pacer takes: help, {known}.",
                 example="/pacer help",

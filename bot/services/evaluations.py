@@ -126,6 +126,7 @@ class VersionView:
     reason: str
     created_by: str
     created_at: datetime
+    superseded: bool = False  # a later version is in force (the row stays, never changed)
 
 
 def close_period(
@@ -365,8 +366,13 @@ def evaluation_of(session: Session, *, workspace_id: int, member_id: int, period
 
 
 def versions_of(session: Session, *, evaluation_id: int) -> list[VersionView]:
-    """Every version of the evaluation, oldest first: version 1 is the freeze at close."""
-    return [_version(row) for row in evaluations.versions_of(session, evaluation_id=evaluation_id)]
+    """Every version of the evaluation, oldest first: version 1 is the freeze at close; every version but the
+    one in force is `superseded`."""
+    in_force = evaluations.in_force(session, evaluation_id=evaluation_id)
+    return [
+        _version(version, superseded=in_force is not None and version.version != in_force)
+        for version in evaluations.versions_of(session, evaluation_id=evaluation_id)
+    ]
 
 
 def _view(session: Session, *, workspace_id: int, member_id: int, period_key: str) -> EvaluationView | None:
@@ -400,11 +406,12 @@ def evaluation_view(row: Evaluation, snapshot: Snapshot) -> EvaluationView:
     )
 
 
-def _version(row: EvaluationVersion) -> VersionView:
+def _version(row: EvaluationVersion, *, superseded: bool = False) -> VersionView:
     return VersionView(
         version=row.version,
         snapshot=Snapshot.from_json(row.snapshot),
         reason=row.reason,
         created_by=row.created_by,
         created_at=row.created_at,
+        superseded=superseded,
     )

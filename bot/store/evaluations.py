@@ -199,6 +199,12 @@ def versions_of(session: Session, *, evaluation_id: int) -> list[EvaluationVersi
     )
 
 
+def in_force(session: Session, *, evaluation_id: int) -> int | None:
+    """The number of the evaluation's version in force, as stored now (None: no such evaluation)."""
+    found = session.connection().execute(select(EVALUATION.c.version).where(EVALUATION.c.id == evaluation_id)).first()
+    return None if found is None else int(found[0])
+
+
 def version(session: Session, *, evaluation_id: int, number: int) -> EvaluationVersion | None:
     return session.exec(
         select_model(EvaluationVersion).where(
@@ -272,3 +278,46 @@ def close_of(session: Session, *, workspace_id: int, cadence: str, period_key: s
             PeriodClose.period_key == period_key,
         )
     ).first()
+
+
+def add_version(
+    session: Session,
+    *,
+    workspace_id: int,
+    evaluation_id: int,
+    snapshot: Snapshot,
+    reason: str,
+    created_by: str,
+    now: datetime,
+) -> int:
+    """Insert the evaluation's next version (latest + 1) with `snapshot` and put it in force; its number.
+
+    Versions are only inserted: the earlier ones stay, superseded. Call it with the evaluation row locked
+    (`bot.store.checkins.locked`): two corrections at once would otherwise race on the unique
+    (evaluation, version), and the loser's transaction fails rather than overwrite anything."""
+    latest = session.exec(
+        select_model(func.max(EvaluationVersion.version)).where(EvaluationVersion.evaluation_id == evaluation_id)
+    ).one()
+    number = int(latest or 0) + 1
+    session.connection().execute(
+        _INSERT_VERSION,
+        [
+            {
+                "workspace_id": workspace_id,
+                "evaluation_id": evaluation_id,
+                "version": number,
+                "snapshot": snapshot.as_json(),
+                "total": snapshot.total,
+                "rating": snapshot.rating,
+                "reason": reason,
+                "created_by": created_by,
+                "created_at": now,
+            }
+        ],
+    )
+    session.connection().execute(
+        update(EVALUATION)
+        .where(EVALUATION.c.id == evaluation_id, EVALUATION.c.workspace_id == workspace_id)
+        .values(version=number)
+    )
+    return number

@@ -50,6 +50,7 @@ ADMIN_HELP = (
     ("/pacer role @dana manager", "rep, manager, reviewer or admin"),
     ("/pacer csat Acme Corp 5 2026-11-20", "record a survey score (1–5); it counts for the rep of the latest deal"),
     ("/pacer training @dana Premium Selling done 2026-11-20", "record a completed course"),
+    ("/pacer appeal reassign AP-7 @lee", "give an open appeal to another independent reviewer (the due date stays)"),
 )
 
 

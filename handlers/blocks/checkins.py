@@ -128,8 +128,14 @@ def _headline_text(checkin: CheckinView) -> str:
     snap = checkin.snapshot
     return (
         f"Check-in: {snap.member.name}, {snap.period.label} — {points(snap.total)}, {snap.rating}"
-        f" — {checkin.evaluation.progression.label}"
+        f"{_corrected(checkin)} — {checkin.evaluation.progression.label}"
     )
+
+
+def _corrected(checkin: CheckinView) -> str:
+    """After a correction (an upheld appeal), the version in force: " (version 2, corrected after close)"."""
+    version = checkin.evaluation.version
+    return f" (version {version}, corrected after close)" if version > 1 else ""
 
 
 def _metric_line(line: MetricResult, currency: str) -> str:
@@ -191,7 +197,7 @@ class CheckinMessages:
         blocks = [
             _section(
                 f"*Check-in: {mention(checkin.rep_user_id)}{manager} — {escape(snap.period.label)}*\n"
-                f"Score *{points(snap.total)}* · rating *{escape(snap.rating)}*\n"
+                f"Score *{points(snap.total)}* · rating *{escape(snap.rating)}*{_corrected(checkin)}\n"
                 f"Status: *{status_words(checkin)}*"
             ),
             _context(

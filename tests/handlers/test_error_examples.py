@@ -44,6 +44,7 @@ from scoring.metrics import metric
 from scoring.periods import month_of
 from tests.conftest import ADMIN, MANAGER, OUTSIDER, REP, REP2
 from tests.fakes.slack_api import FakeSlack
+from tests.support.appeals import open_appeal
 from tests.support.harness import Pacer, Response
 
 ROOT = Path(handlers.__file__).resolve().parents[1]
@@ -282,6 +283,11 @@ def enterprise_is_premium_now(pacer: Pacer) -> None:
     """Nothing to do: Enterprise is a premium line in this workspace's pacer.yml."""
 
 
+def an_open_appeal(pacer: Pacer) -> None:
+    """Dana appeals her October evaluation (AP-1), decided by Olu: what the reassign example names."""
+    open_appeal(pacer, rep=REP, manager=MANAGER, reviewer=OUTSIDER)
+
+
 def core_is_retired_from_january(pacer: Pacer) -> None:
     _says(pacer.command(ADMIN, "/pacer", "products remove Core"), "Core")
 
@@ -433,6 +439,22 @@ CASES = [
     bad("pacer-unknown-subcommand", REP, "/pacer frobnicate", "I don't know"),
     bad("pacer-invisible-character", REP, "/pacer he\u202elp", "invisible or control character"),
     bad("pacer-admin-only", REP, "/pacer settings", "Only a Pacer admin"),
+    # /pacer appeal reassign (issue 11): the example names AP-1, Dana's open appeal
+    bad(
+        "appeal-reassign-not-a-number",
+        ADMIN,
+        f"/pacer appeal reassign APX {LEE}",
+        "not an appeal number",
+        setup=an_open_appeal,
+    ),
+    bad("appeal-reassign-no-mention", ADMIN, "/pacer appeal reassign AP-1 lee", "@-menu", setup=an_open_appeal),
+    bad(
+        "appeal-reassign-unknown-action",
+        ADMIN,
+        f"/pacer appeal move AP-1 {LEE}",
+        "takes reassign",
+        setup=an_open_appeal,
+    ),
     bad("nudges-bad-time", REP, "/pacer nudges soonish", "isn't a time of day"),
     # /pacer placements
     bad("profile-mention-typed-as-text", ADMIN, "/pacer profile @dana farmer", "Pick the member"),
