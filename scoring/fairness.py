@@ -23,12 +23,17 @@ and the working calendar.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Context, Decimal, Inexact
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from scoring.exports import csv_cell, neutralise
 from scoring.metrics import ratio
 from scoring.periods import Calendar, working_days
 
@@ -228,3 +233,221 @@ def distribution(profile: str, scores: Sequence[tuple[Decimal, str]], *, bands: 
         spread=spread,
         bands=tuple(BandShare(name, counts[name], percent(counts[name], len(scores))) for name in names),
     )
+
+
+# --- the report, and how it is written out ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FairnessReport:
+    """Appeals per team and per evaluating manager, and the score spread per profile, for one period.
+
+    `period` is None only when the workspace has no evaluations yet (and none was asked for).
+    `managers` maps a manager's user id to their name, for the reader."""
+
+    period_key: str | None
+    period_label: str | None
+    generated_at: datetime
+    overall: AppealStats
+    by_team: tuple[Group, ...]
+    by_manager: tuple[Group, ...]
+    profiles: tuple[Distribution, ...]
+    managers: dict[str, str]
+
+    def manager_name(self, user_id: str | None) -> str:
+        if user_id is None:
+            return NO_MANAGER
+        name = self.managers.get(user_id)
+        return f"{name} ({user_id})" if name else user_id
+
+
+NO_TEAM, NO_MANAGER, ALL = "(no team)", "(no manager)", "All appeals"
+
+APPEAL_COLUMNS = (
+    "filed",
+    "open",
+    "withdrawn",
+    "decided",
+    "upheld",
+    "partly_upheld",
+    "rejected",
+    "uphold_rate_percent",
+    "median_working_days_to_decision",
+    "overdue_now",
+    "decided_late",
+)
+SCORE_COLUMNS = ("evaluations", "min_points", "q1_points", "median_points", "q3_points", "max_points")
+
+
+def number(value: Decimal) -> str:
+    """An exact decimal as plain digits (never an exponent)."""
+    return format(value, "f")
+
+
+def _appeal_cells(stats: AppealStats) -> list[int | Decimal | None]:
+    return [
+        stats.filed,
+        stats.open,
+        stats.withdrawn,
+        stats.decided,
+        stats.upheld,
+        stats.partly_upheld,
+        stats.rejected,
+        stats.uphold_rate,
+        stats.median_days_to_decision,
+        stats.overdue_now,
+        stats.decided_late,
+    ]
+
+
+def band_names(report: FairnessReport) -> list[str]:
+    """Every band of every profile, profile by profile, each name once."""
+    return list(dict.fromkeys(share.band for profile in report.profiles for share in profile.bands))
+
+
+def table(report: FairnessReport) -> tuple[list[str], list[list[str | int | Decimal | None]]]:
+    """One wide table: a row per team (`team`), per manager (`manager`), all appeals (`all`), and per
+    profile (`profile`) — appeal columns empty on profile rows, score columns empty on the others."""
+    bands = band_names(report)
+    header = [
+        "period",
+        "section",
+        "group",
+        *APPEAL_COLUMNS,
+        *SCORE_COLUMNS,
+        *(f"count:{band}" for band in bands),
+        *(f"share_percent:{band}" for band in bands),
+    ]
+    blank_scores: list[str | int | Decimal | None] = [None] * (len(SCORE_COLUMNS) + 2 * len(bands))
+    rows: list[list[str | int | Decimal | None]] = []
+    key = report.period_key
+    for group in report.by_team:
+        rows.append([key, "team", group.name or NO_TEAM, *_appeal_cells(group.stats), *blank_scores])
+    for group in report.by_manager:
+        rows.append([key, "manager", group.name or NO_MANAGER, *_appeal_cells(group.stats), *blank_scores])
+    rows.append([key, "all", ALL, *_appeal_cells(report.overall), *blank_scores])
+    for profile in report.profiles:
+        shares = {share.band: share for share in profile.bands}
+        spread = profile.spread
+        rows.append(
+            [
+                key,
+                "profile",
+                profile.profile,
+                *([None] * len(APPEAL_COLUMNS)),
+                profile.count,
+                spread.minimum,
+                spread.q1,
+                spread.median,
+                spread.q3,
+                spread.maximum,
+                *(shares[band].count if band in shares else None for band in bands),
+                *(shares[band].percent if band in shares else None for band in bands),
+            ]
+        )
+    return header, rows
+
+
+def as_json(report: FairnessReport, *, workspace: str) -> dict[str, Any]:
+    """Plain JSON data; every decimal an exact string, a missing rate or median null."""
+
+    def exact(value: Decimal | None) -> str | None:
+        return None if value is None else number(value)
+
+    def appeals(stats: AppealStats) -> dict[str, Any]:
+        cells = dict(zip(APPEAL_COLUMNS, _appeal_cells(stats), strict=True))
+        return {name: exact(v) if isinstance(v, Decimal) or v is None else v for name, v in cells.items()}
+
+    return {
+        "workspace": workspace,
+        "period": report.period_key,
+        "period_label": report.period_label,
+        "generated_at": report.generated_at.astimezone(UTC).isoformat(timespec="seconds"),
+        "appeals": appeals(report.overall),
+        "by_team": [{"team": g.name, **appeals(g.stats)} for g in report.by_team],
+        "by_manager": [
+            {"manager_user_id": g.name, "manager_name": report.managers.get(g.name or ""), **appeals(g.stats)}
+            for g in report.by_manager
+        ],
+        "profiles": [
+            {
+                "profile": p.profile,
+                "evaluations": p.count,
+                "min_points": number(p.spread.minimum),
+                "q1_points": number(p.spread.q1),
+                "median_points": number(p.spread.median),
+                "q3_points": number(p.spread.q3),
+                "max_points": number(p.spread.maximum),
+                "bands": [{"band": s.band, "count": s.count, "share_percent": number(s.percent)} for s in p.bands],
+            }
+            for p in report.profiles
+        ],
+    }
+
+
+def to_json(report: FairnessReport, *, workspace: str) -> str:
+    return json.dumps(as_json(report, workspace=workspace), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(report: FairnessReport, *, workspace: str) -> str:
+    """UTF-8 CSV (RFC 4180 line ends): `workspace` then `table`'s columns; text cells neutralised for
+    spreadsheets (`scoring.exports.csv_cell`), numbers plain."""
+    header, rows = table(report)
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(neutralise(name) for name in ["workspace", *header])
+    writer.writerows([csv_cell(workspace), *(csv_cell(cell) for cell in row)] for row in rows)
+    return out.getvalue()
+
+
+def _shown(value: Decimal | None, unit: str = "") -> str:
+    return "–" if value is None else number(value) + unit
+
+
+def _appeal_line(name: str, stats: AppealStats, width: int) -> str:
+    return (
+        f"{name:<{width}}  {stats.filed:>5}  {stats.open:>4}  {stats.withdrawn:>9}  {stats.decided:>7}  "
+        f"{stats.upheld:>6}  {stats.partly_upheld:>6}  {stats.rejected:>8}  {_shown(stats.uphold_rate, ' %'):>11}  "
+        f"{_shown(stats.median_days_to_decision):>11}  {stats.overdue_now:>11}  {stats.decided_late:>12}"
+    )
+
+
+def _appeal_table(title: str, first: str, rows: list[tuple[str, AppealStats]]) -> list[str]:
+    width = max([len(first), *(len(name) for name, _ in rows)])
+    head = (
+        f"{first:<{width}}  filed  open  withdrawn  decided  upheld  partly  rejected  uphold rate  "
+        "median days  overdue now  decided late"
+    )
+    lines = [title, head]
+    lines += [_appeal_line(name, stats, width) for name, stats in rows] if rows else ["(no appeals)"]
+    return lines
+
+
+def to_text(report: FairnessReport, *, workspace: str) -> str:
+    """A readable report: two appeal tables and the score spread of each profile."""
+    at = report.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if report.period_key is None:
+        return f"Fairness report for {workspace} at {at}: no evaluations yet, so nothing to report.\n"
+    lines = [
+        f"Fairness report: {report.period_label} ({report.period_key}), workspace {workspace}, at {at}",
+        "Appeals on this period's evaluations. Uphold rate = (upheld + partly upheld) / decided.",
+        "Median days = working days from filing to decision. Overdue now = open past its due time;",
+        "decided late = decided after it.",
+        "",
+    ]
+    teams = [(g.name or NO_TEAM, g.stats) for g in report.by_team]
+    lines += _appeal_table("Appeals per team (the rep's team now)", "team", [*teams, (ALL, report.overall)])
+    lines.append("")
+    managers = [(report.manager_name(g.name), g.stats) for g in report.by_manager]
+    lines += _appeal_table("Appeals per evaluating manager", "manager", managers)
+    lines += ["", "Scores per profile (points, the versions in force)"]
+    if not report.profiles:
+        lines.append("(no evaluations)")
+    for p in report.profiles:
+        s = p.spread
+        lines.append(
+            f"{p.profile}: {p.count} evaluation{'s' if p.count != 1 else ''}; min {number(s.minimum)}, "
+            f"Q1 {number(s.q1)}, median {number(s.median)}, Q3 {number(s.q3)}, max {number(s.maximum)}"
+        )
+        lines.append("  " + " · ".join(f"{b.band} {b.count} ({number(b.percent)} %)" for b in p.bands))
+    return "\n".join(lines) + "\n"
