@@ -791,6 +791,8 @@ CLI_CASES = {
     "at-without-a-zone": ["jobs", "run", "reminders", "--at", "2026-11-24T09:00"],
     "export-unknown-period": ["export", "evaluations", "--period", "2026-13", "--format", "json"],
     "export-without-a-workspace": ["export", "evaluations", "--period", "last-month"],
+    "fairness-unknown-period": ["report", "fairness", "--period", "2026-13", "--format", "csv"],
+    "fairness-without-a-workspace": ["report", "fairness", "--format", "json"],
 }
 
 
@@ -800,7 +802,10 @@ def two_workspaces(db: Database) -> None:
             workspaces.ensure_workspace(session, team_id=team_id, now=datetime(2026, 11, 24, tzinfo=UTC))
 
 
-CLI_SETUP: dict[str, Callable[[Database], None]] = {"export-without-a-workspace": two_workspaces}
+CLI_SETUP: dict[str, Callable[[Database], None]] = {
+    "export-without-a-workspace": two_workspaces,
+    "fairness-without-a-workspace": two_workspaces,
+}
 
 
 def cli_example_sites() -> list[Site]:

@@ -3,76 +3,43 @@ worked out by hand."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
-from bot.config import PacerConfig, ProductLine, Team
+from bot.config import PacerConfig
 from bot.services import fairness
 from scoring.fairness import AppealStats
-from scoring.periods import month_of
-from tests.conftest import ADMIN, MANAGER, REP, REP2
+from tests.conftest import ADMIN, MANAGER, REP
 from tests.fakes.slack_api import FakeSlack
 from tests.support import reads
-from tests.support.fairness import appeal, frozen, in_force
+from tests.support.fairness import (
+    KIM,
+    NOVEMBER,
+    NOW,
+    OCTOBER,
+    WES,
+    appeal,
+    at,
+    fairness_config,
+    frozen,
+    in_force,
+    seven_appeals,
+    with_kim_and_wes,
+)
 from tests.support.harness import Pacer
 
-KIM = "UREP0003"
-WES = "UMGR0002"
-OCTOBER = month_of(date(2026, 10, 1))
-NOVEMBER = month_of(date(2026, 11, 1))
-NOW = datetime(2026, 12, 16, 12, 0, tzinfo=UTC)  # a Wednesday
 D = Decimal
-
-
-def at(day: int, hour: int = 10, month: int = 11) -> datetime:
-    return datetime(2026, month, day, hour, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def config() -> PacerConfig:
-    return PacerConfig(
-        currency="USD",
-        recognition="signed",
-        product_lines=[ProductLine(name="Core")],
-        teams=[Team(name="East", manager=MANAGER, members=[REP, REP2]), Team(name="West", manager=WES, members=[KIM])],
-        admins=[ADMIN],
-    )
+    return fairness_config()
 
 
 @pytest.fixture
 def slack(slack: FakeSlack) -> FakeSlack:
-    slack.add_user(KIM, name="kim", real_name="Kim Rep", tz="UTC")
-    slack.add_user(WES, name="wes", real_name="Wes West", tz="UTC")
-    return slack
-
-
-def seven_appeals(pacer: Pacer) -> None:
-    """October: Dana and Lee (evaluated by Morgan) and Kim (strategic, evaluated by Wes) appeal seven times;
-    Lee has since moved to West. Working days to decide: 2, 6, 1 (Morgan's) and 0 (Wes's)."""
-    for user in (ADMIN, MANAGER, WES, REP, REP2, KIM):
-        assert pacer.command(user, "/pacer", "help").status == 200
-    assert "strategic" in pacer.command(ADMIN, "/pacer", f"profile <@{KIM}|kim> strategic").text
-    pacer.settle()
-    dana, lee, kim = (frozen(pacer, user, OCTOBER, actor=MANAGER) for user in (REP, REP2, KIM))
-    assert pacer.command(ADMIN, "/pacer", f"team <@{REP2}|lee> West").status == 200  # the team now counts
-    revenue = {"revenue": D(100000)}
-    appeal(pacer.db, dana, status="upheld", created_at=at(2), due_at=at(9), decided_at=at(4, 15), corrected=revenue)
-    appeal(pacer.db, dana, status="rejected", created_at=at(5), due_at=at(12), decided_at=at(13))  # late
-    appeal(
-        pacer.db,
-        lee,
-        status="partly_upheld",
-        created_at=at(6, 16),
-        due_at=at(13, 16),
-        decided_at=at(9),
-        corrected={"revenue": D(50000)},
-    )
-    appeal(pacer.db, lee, status="withdrawn", created_at=at(16), due_at=at(23))
-    appeal(pacer.db, dana, status="open", created_at=at(7, month=12), due_at=at(14, month=12))  # overdue now
-    appeal(pacer.db, kim, status="rejected", created_at=at(2), due_at=at(9), decided_at=at(2, 17))
-    appeal(pacer.db, kim, status="open", created_at=at(15, month=12), due_at=at(22, month=12))
+    return with_kim_and_wes(slack)
 
 
 def the_report(pacer: Pacer, period=OCTOBER):
