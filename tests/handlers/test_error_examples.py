@@ -433,6 +433,9 @@ CASES = [
     bad("pacer-unknown-subcommand", REP, "/pacer frobnicate", "I don't know"),
     bad("pacer-invisible-character", REP, "/pacer he\u202elp", "invisible or control character"),
     bad("pacer-admin-only", REP, "/pacer settings", "Only a Pacer admin"),
+    # /pacer fairness
+    bad("fairness-admin-only", REP, "/pacer fairness", "Only a Pacer admin can see the fairness report"),
+    bad("fairness-bad-period", ADMIN, "/pacer fairness 2026-13", "no month 13"),
     bad("nudges-bad-time", REP, "/pacer nudges soonish", "isn't a time of day"),
     # /pacer placements
     bad("profile-mention-typed-as-text", ADMIN, "/pacer profile @dana farmer", "Pick the member"),
