@@ -27,6 +27,8 @@ export_cli = typer.Typer(help="Records out of Pacer, for HR and other systems.",
 cli.add_typer(jobs_cli, name="jobs")
 cli.add_typer(outbox_cli, name="outbox")
 cli.add_typer(export_cli, name="export")
+report_cli = typer.Typer(help="Reports for admins, read from the database.", no_args_is_help=True)
+cli.add_typer(report_cli, name="report")
 
 CONNECT_HELP = """\
 Create the Slack app from manifest.yml (https://api.slack.com/apps → Create New App → From a manifest),
@@ -620,6 +622,113 @@ def export_evaluations(
         )
     elif output is not None:
         typer.echo(f"{output}: {len(records)} evaluation(s) of {chosen_period.label}{where}", err=True)
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    csv = "csv"
+    json = "json"
+
+
+def _fairness_example(period: str | None, team_id: str | None, format: ReportFormat) -> str:
+    """A complete `pacer report fairness` command: the one asked for, made right."""
+    words = ["pacer", "report", "fairness"]
+    if period is not None:
+        words += ["--period", period]
+    if team_id is not None:
+        words += ["--team-id", team_id]
+    if format is not ReportFormat.text:
+        words += ["--format", format.value]
+    return shlex.join(words)
+
+
+@report_cli.command("fairness")
+def report_fairness(
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="2026-11, 2026-Q4, last-month, last-quarter (default: the latest period with evaluations)",
+        ),
+    ] = None,
+    format: Annotated[
+        ReportFormat, typer.Option("--format", help="text (a readable table), csv (one wide table) or json")
+    ] = ReportFormat.text,
+    team_id: Annotated[
+        str | None,
+        typer.Option("--team-id", help="Slack workspace id (T…); needed when the database holds several"),
+    ] = None,
+) -> None:
+    """Appeals per team and per evaluating manager, and the score spread per profile, for one period.
+
+    Per group: filed, open, withdrawn, decided (upheld, partly upheld,
+    rejected), uphold rate = (upheld + partly upheld) / decided, median
+    working days from filing to decision, overdue now (open past due) and
+    decided late. Per profile: evaluations, min, Q1, median, Q3, max
+    (points, the versions in force) and the share in each rating band.
+    Counted appeals are those on the period's evaluations. CSV text cells
+    that start with = + - @ (or a tab or carriage return) get a ' in front.
+    """
+    from bot.clock import local_today, system_clock, zone
+    from bot.services import exports, fairness
+    from bot.store.engine import Database
+    from bot.store.migrate import current_revision, head_revision
+    from scoring.errors import InputError
+    from scoring.fairness import to_csv, to_json, to_text
+    from scoring.periods import month_of, parse_period, previous
+
+    settings = load_settings()
+    config = load_pacer_config(settings)
+    if team_id is not None and not TEAM_ID.match(team_id):
+        raise fail(f"pacer: --team-id {team_id!r} is not a Slack workspace id (like T012AB3CD)")
+    now = system_clock()
+    today = local_today(now, zone(None, config.timezone))
+    calendar = config.calendar.calendar()
+    last_month = previous(month_of(today), "month", calendar).key
+    chosen_period = None
+    bad_period = None
+    if period is not None:
+        try:
+            chosen_period = parse_period(
+                period,
+                today=today,
+                cadence=config.profile_named(config.default_profile).cadence,
+                calendar=calendar,
+                command="pacer report fairness --period",
+            )
+        except InputError as exc:
+            bad_period = exc
+    good_period = period if bad_period is None else last_month
+    db = Database(settings.database_url)
+    try:
+        if current_revision(db.engine) != head_revision():
+            raise fail("pacer: the database schema is not up to date; run `pacer db upgrade` first")
+        try:
+            with db.reading() as session:
+                workspace = exports.workspace_to_export(session, team_id=team_id)
+        except (exports.WorkspaceNotNamed, exports.UnknownWorkspace) as exc:
+            if not exc.choices:
+                raise fail(f"pacer: {exc.message}") from None
+            example = _fairness_example(good_period, exc.choices[0].team_id, format)
+            raise fail(f"pacer: {exc.message.replace('to export', 'to report on')}; for example: {example}") from None
+        if bad_period is not None:
+            example = _fairness_example(last_month, team_id, format)
+            raise fail(f"pacer: --period {period!r}: {bad_period.message}\nFor example: {example}")
+        if workspace is None:
+            typer.echo("pacer: this database holds no workspace yet: nothing to report", err=True)
+            return
+        found = fairness.report_for_cli(
+            db, workspace=workspace, config=config, period=chosen_period, format=format.value, now=now
+        )
+    finally:
+        db.dispose()
+    render = {ReportFormat.text: to_text, ReportFormat.csv: to_csv, ReportFormat.json: to_json}[format]
+    typer.echo(render(found, workspace=workspace.team_id), nl=False)
+    if found.period_key is None:
+        typer.echo(
+            f"pacer: no evaluations in {workspace.team_id} yet: a period's evaluations are frozen when it closes",
+            err=True,
+        )
 
 
 def main() -> None:

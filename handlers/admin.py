@@ -11,6 +11,7 @@ and show the effective settings.
     /pacer csat <customer> <1-5> [YYYY-MM-DD]
     /pacer training @member <course> done [YYYY-MM-DD]
     /pacer appeal reassign AP-7 @reviewer   (see handlers/appeal_decisions.py)
+    /pacer fairness [period]
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from slack_bolt import Ack, App, Respond
 from bot.deps import Deps
 from bot.directory import Caller
 from bot.services import admin as service
+from bot.services import fairness as fairness_service
 from bot.services import rules as rules_service
 from handlers import appeal_decisions, ids, nudges
 from handlers import rules as published_rules
@@ -38,11 +40,13 @@ from handlers.blocks.admin import (
     settings_blocks,
     training_blocks,
 )
+from handlers.blocks.fairness import fairness_blocks, fairness_text
 from handlers.envelope import button_number
 from handlers.replies import Reply, answer_action, answer_command
 from handlers.text import clean, plain, show
 from scoring.errors import InputError
 from scoring.people import Role
+from scoring.periods import parse_period
 from scoring.requests import customer_name
 
 ROLES: tuple[str, ...] = get_args(Role)
@@ -60,6 +64,7 @@ EXAMPLES = {
     "role": "/pacer role @dana manager",
     "csat": "/pacer csat Acme Corp 5 2026-11-20",
     "training": "/pacer training @dana Premium Selling done 2026-11-20",
+    "fairness": "/pacer fairness last-month",
 }
 WHAT = {
     "settings": "see the settings",
@@ -69,6 +74,7 @@ WHAT = {
     "role": "change roles",
     "csat": "record CSAT results",
     "training": "record training",
+    "fairness": "see the fairness report",
 }
 FIELDS = {"profile": "profile", "manager": "manager_user_id", "team": "team", "role": "role"}
 
@@ -106,6 +112,20 @@ def command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
             rows = service.member_settings(deps.db, caller, config=config)
             in_force, _, _ = rules_service.overview(deps.db, caller, config=config)
             return Reply(blocks=settings_blocks(config, in_force, rows), text="Pacer settings")
+        if sub == "fairness":
+            period = (
+                parse_period(
+                    rest,
+                    today=caller.today,
+                    cadence=config.profile_named(config.default_profile).cadence,
+                    calendar=config.calendar.calendar(),
+                    command="/pacer fairness",
+                )
+                if rest
+                else None
+            )
+            found = fairness_service.report_for_admin(deps.db, caller, config=config, period=period, now=now)
+            return Reply(blocks=fairness_blocks(found), text=fairness_text(found))
         if sub in FIELDS:
             user_id, value = _placement(sub, rest)
             changed = service.change_member(

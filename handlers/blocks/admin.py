@@ -51,6 +51,11 @@ ADMIN_HELP = (
     ("/pacer csat Acme Corp 5 2026-11-20", "record a survey score (1–5); it counts for the rep of the latest deal"),
     ("/pacer training @dana Premium Selling done 2026-11-20", "record a completed course"),
     ("/pacer appeal reassign AP-7 @lee", "give an open appeal to another independent reviewer (the due date stays)"),
+    (
+        "/pacer fairness last-month",
+        "appeals per team and evaluating manager (uphold rate, time to decision, overdue) and the score "
+        "spread per profile; without a period, the latest one evaluated",
+    ),
 )
 
 

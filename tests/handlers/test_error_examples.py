@@ -455,6 +455,9 @@ CASES = [
         "takes reassign",
         setup=an_open_appeal,
     ),
+    # /pacer fairness
+    bad("fairness-admin-only", REP, "/pacer fairness", "Only a Pacer admin can see the fairness report"),
+    bad("fairness-bad-period", ADMIN, "/pacer fairness 2026-13", "no month 13"),
     bad("nudges-bad-time", REP, "/pacer nudges soonish", "isn't a time of day"),
     # /pacer placements
     bad("profile-mention-typed-as-text", ADMIN, "/pacer profile @dana farmer", "Pick the member"),
@@ -813,6 +816,10 @@ CLI_CASES = {
     "at-without-a-zone": ["jobs", "run", "reminders", "--at", "2026-11-24T09:00"],
     "export-unknown-period": ["export", "evaluations", "--period", "2026-13", "--format", "json"],
     "export-without-a-workspace": ["export", "evaluations", "--period", "last-month"],
+    "fairness-unknown-period": ["report", "fairness", "--period", "2026-13", "--format", "csv"],
+    "fairness-without-a-workspace": ["report", "fairness", "--format", "json"],
+    # the console refuses the bot's own database; its example starts the console on stdin's end of input
+    "console-on-the-bots-database": ["console", "--database", "{DATABASE_URL}"],
 }
 
 
@@ -822,7 +829,10 @@ def two_workspaces(db: Database) -> None:
             workspaces.ensure_workspace(session, team_id=team_id, now=datetime(2026, 11, 24, tzinfo=UTC))
 
 
-CLI_SETUP: dict[str, Callable[[Database], None]] = {"export-without-a-workspace": two_workspaces}
+CLI_SETUP: dict[str, Callable[[Database], None]] = {
+    "export-without-a-workspace": two_workspaces,
+    "fairness-without-a-workspace": two_workspaces,
+}
 
 
 def cli_example_sites() -> list[Site]:
@@ -866,7 +876,8 @@ def test_the_example_in_every_command_line_error_is_a_command_that_works(
 
     with monkeypatch.context() as patched:
         patched.setattr(bot.cli, "fail", recording)
-        refused = CliRunner().invoke(bot.cli.cli, CLI_CASES[case], env=cli_env)
+        args = [arg.replace("{DATABASE_URL}", cli_env["DATABASE_URL"]) for arg in CLI_CASES[case]]
+        refused = CliRunner().invoke(bot.cli.cli, args, env=cli_env)
 
     assert refused.exit_code == 2, refused.output
     [example] = CLI_EXAMPLE.findall(refused.output)
