@@ -16,6 +16,7 @@ def register(app: App, deps: Deps) -> None:
     from handlers import (
         activities,
         admin,
+        appeals,
         checkins,
         checkins_thread,
         deals,
@@ -39,4 +40,5 @@ def register(app: App, deps: Deps) -> None:
     nudges.register(app, deps)
     events.register(app, deps)
     checkins_thread.register(app, deps)
+    appeals.register(app, deps)
     errors.register(app, deps)
