@@ -206,10 +206,10 @@ def appeal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, de
         evaluation_id = _evaluation_of(view, values)
         now = deps.clock()
         with deps.db.reading() as session:
-            choice = service.form_choice(session, caller, config=deps.config, now=now, evaluation_id=evaluation_id)
-        chosen = choice.chosen
-        assert chosen is not None
-        snapshot = chosen.snapshot
+            target = service.submission_target(
+                session, caller, config=deps.config, now=now, evaluation_id=evaluation_id
+            )
+        snapshot = target.snapshot
         form = check_appeal(
             values,
             lines=lines,

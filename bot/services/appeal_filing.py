@@ -220,6 +220,17 @@ def form_choice(
     return FormChoice(options=options, chosen=options[0] if len(options) == 1 else None)
 
 
+def submission_target(
+    session: Session, caller: Caller, *, config: PacerConfig, now: datetime, evaluation_id: int
+) -> Appealable:
+    """The evaluation a submitted form names, for reading its lines: the caller's own, or refused (the
+    window and the open-appeal rules are `file_appeal`'s, under the lock)."""
+    row = checkins.evaluation(session, workspace_id=caller.workspace_id, evaluation_id=evaluation_id)
+    if row is None or row.member_id != caller.member_id:
+        raise NotYours()
+    return _appealable(session, row, tz=caller.tz, config=config, now=now)
+
+
 def _nothing_message(everything: list[Appealable]) -> str:
     if not everything:
         return (
@@ -287,6 +298,8 @@ def file_appeal(
             "requested": {metric: str(value) for metric, value in form.requested.items()},
             "reason": form.reason,
             "evidence": form.evidence,
+            "corrected": {},
+            "assigned_reason": "",
             "assigned_at": now,
             "due_at": now,  # set below, once the reviewer (and so the zone) is known
             "source": source,
