@@ -152,7 +152,7 @@ def check_appeal(
         errors[LINES_FIELD] = (
             f"{', '.join(unknown)} is not a line of this evaluation; choose among {names}, e.g. {first}."
         )
-    reason = _free_text(fields, REASON_FIELD, "The reason", errors, limit=REASON_MAX, example=_REASON_EXAMPLE)
+    reason = _free_text(fields, REASON_FIELD, "The reason", errors, limit=REASON_MAX, sample=_REASON_EXAMPLE)
     if reason is not None and REASON_FIELD not in errors and len(reason) < REASON_MIN:
         errors[REASON_FIELD] = (
             f"The reason is {len(reason)} characters; say what is wrong in at least {REASON_MIN}, "
@@ -160,7 +160,7 @@ def check_appeal(
         )
     elif reason is None and REASON_FIELD not in errors:
         errors[REASON_FIELD] = f"The reason is required, e.g. “{_REASON_EXAMPLE}”."
-    evidence = _free_text(fields, EVIDENCE_FIELD, "The evidence", errors, limit=EVIDENCE_MAX, example=_EVIDENCE_EXAMPLE)
+    evidence = _free_text(fields, EVIDENCE_FIELD, "The evidence", errors, limit=EVIDENCE_MAX, sample=_EVIDENCE_EXAMPLE)
     requested: dict[str, Decimal] = {}
     for metric_name, unit in metrics.items():
         block = requested_field(metric_name)
@@ -183,7 +183,7 @@ def check_appeal(
 
 
 def _free_text(
-    fields: Mapping[str, str | None], block: str, what: str, errors: dict[str, str], *, limit: int, example: str
+    fields: Mapping[str, str | None], block: str, what: str, errors: dict[str, str], *, limit: int, sample: str
 ) -> str | None:
     """Trimmed text of a free-text field (None when empty): control and direction characters and mention or
     channel-alert markup refused (it is escaped wherever it is shown too)."""
@@ -197,7 +197,7 @@ def _free_text(
     if not text:
         return None
     if len(text) > limit:
-        errors[block] = f"{what} is {len(text):,} characters; keep it to {limit:,}, e.g. “{example}”."
+        errors[block] = f"{what} is {len(text):,} characters; keep it to {limit:,}, e.g. “{sample}”."
     return text
 
 
