@@ -244,6 +244,7 @@ def test_the_manager_clicking_appeal_is_refused_privately(pacer: Pacer, slack: F
 def test_a_wrong_field_is_answered_inline_and_nothing_is_stored(
     pacer: Pacer, thread: Thread, changes: dict[str, Any], field: str, says: str
 ):
+    changes = dict(changes)  # the parameters are shared by both databases' runs
     lines = changes.pop("lines", ["revenue", "new_customers"])
     errors = errors_of(file(pacer, thread, lines=lines, **changes))
     assert says in errors[field], errors
