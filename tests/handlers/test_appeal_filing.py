@@ -8,15 +8,22 @@ from __future__ import annotations
 import json
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from sqlmodel import col, select
 
 from bot.config import PacerConfig, ProductLine, Team, Wins
+from bot.jobs import reminders as reminders_job
+from bot.jobs.base import JobContext
+from bot.services import checkin_open
+from bot.services.evaluations import freeze_one
 from bot.store.tables import Appeal, Reminder
 from handlers import ids
+from handlers.blocks.checkins import MESSAGES as CHECKIN_MESSAGES
+from scoring.periods import month_of
 from tests.conftest import ADMIN, MANAGER, OUTSIDER, REP, REP2, WINS_CHANNEL
 from tests.fakes.slack_api import FakeSlack
 from tests.support import reads
@@ -436,3 +443,132 @@ def test_appeal_help_and_bad_subcommands(pacer: Pacer):
     assert "/appeal withdraw AP-7" in pacer.command(REP, "/appeal", "help").text
     assert "takes `status`" in pacer.command(REP, "/appeal", "wat").text
     assert "Which appeal?" in pacer.command(REP, "/appeal", "withdraw banana").text
+
+
+# --- the deadline's reminders, delivered by the reminders job ----------------------------------------------
+
+
+def run_reminders(pacer: Pacer, iso: str) -> int:
+    now = datetime.fromisoformat(iso)
+    pacer.clock.set(iso)
+    context = JobContext(db=pacer.db, config=pacer.deps.config, client=pacer.deps.client, now=now)
+    return int(reminders_job.run(context).counts["queued"])
+
+
+def test_the_reviewer_is_reminded_after_the_weekend_and_the_admins_told_once_it_is_overdue(
+    pacer: Pacer, slack: FakeSlack, thread: Thread
+):
+    file(pacer, thread)
+    [appeal] = appeals(pacer)
+    reviewer = appeal.reviewer_user_id
+    assert reviewer is not None
+    # Filed Tue 24 Nov; due Tue 1 Dec (Shanghai). The reminder waits for Mon 30 Nov 09:00 there, past the weekend.
+    assert run_reminders(pacer, "2026-11-29T23:59:00+00:00") == 0
+    assert run_reminders(pacer, "2026-11-30T01:00:00+00:00") == 1
+    deliver_all(pacer)
+    reminder = texts(slack.messages(slack.dm_channel(reviewer)))
+    assert "Reminder: appeal AP-1 is due by" in reminder and ids.APPEAL_DECIDE in reminder
+    assert run_reminders(pacer, "2026-12-01T15:59:58+00:00") == 0
+    assert run_reminders(pacer, "2026-12-01T15:59:59+00:00") == 1
+    deliver_all(pacer)
+    escalation = texts(slack.messages(slack.dm_channel(ADMIN)))
+    assert "Appeal AP-1 is overdue" in escalation and f"assigned to <@{reviewer}>" in escalation
+    assert run_reminders(pacer, "2026-12-05T00:00:00+00:00") == 0  # each once
+
+
+def test_no_reminder_follows_a_withdrawn_appeal(pacer: Pacer, thread: Thread):
+    file(pacer, thread)
+    pacer.command(REP, "/appeal", "withdraw AP-1")
+    assert run_reminders(pacer, "2026-12-05T00:00:00+00:00") == 0
+
+
+# --- picking among several evaluations ---------------------------------------------------------------------
+
+
+def open_september(pacer: Pacer) -> int:
+    member = reads.member(pacer.db, REP)
+    assert member is not None
+    now = pacer.clock()
+    view = freeze_one(
+        pacer.db,
+        config=pacer.deps.config,
+        workspace_id=member.workspace_id,
+        user_id=REP,
+        period=month_of(date(2026, 9, 1)),
+        now=now,
+        actor=MANAGER,
+        announce=checkin_open.announcer(
+            workspace_id=member.workspace_id, config=pacer.deps.config, render=CHECKIN_MESSAGES, now=now
+        ),
+    )
+    deliver_all(pacer)
+    return view.id
+
+
+def pick_in_form(pacer: Pacer, view: dict[str, Any], evaluation_id: int, typed: dict[str, Any]) -> Response:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": REP, "username": "dana", "name": "dana", "team_id": pacer.team_id},
+        "api_app_id": "A0PACER",
+        "token": "legacy-verification-token",
+        "container": {"type": "view", "view_id": view["id"]},
+        "trigger_id": "trigger.pick",
+        "team": {"id": pacer.team_id, "domain": "acme-sales"},
+        "is_enterprise_install": False,
+        "view": {
+            "id": view["id"],
+            "team_id": pacer.team_id,
+            "type": "modal",
+            "callback_id": ids.APPEAL_MODAL,
+            "hash": "1764000000.abc",
+            "private_metadata": view.get("private_metadata", ""),
+            "state": {"values": {block: {"value": element} for block, element in typed.items()}},
+            "blocks": view.get("blocks", []),
+        },
+        "actions": [
+            {
+                "type": "static_select",
+                "action_id": ids.APPEAL_PICK_EVALUATION,
+                "block_id": "evaluation",
+                "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": str(evaluation_id)},
+                "action_ts": "1764000000.000300",
+            }
+        ],
+    }
+    return pacer.post(urlencode({"payload": json.dumps(payload)}), content_type="application/x-www-form-urlencoded")
+
+
+def test_with_several_evaluations_open_the_rep_picks_one_and_the_form_shows_its_lines(
+    pacer: Pacer, slack: FakeSlack, thread: Thread
+):
+    september = open_september(pacer)
+    pacer.command(REP, "/appeal")
+    view = opened_view(pacer, slack)
+    assert json.loads(view["private_metadata"]) == {}
+    inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert "lines" not in inputs and "initial_option" not in inputs["evaluation"]["element"]
+    assert [o["value"] for o in inputs["evaluation"]["element"]["options"]] == [
+        str(thread.evaluation_id),
+        str(september),
+    ]
+    # submitting before picking: told on the field, nothing stored
+    unpicked = submit(pacer, REP, ids.APPEAL_MODAL, {"reason": text_input(REASON)}, metadata={})
+    # (Slack shows an error only on a block of the view: the select's error lands on the first input sent)
+    assert "Choose the evaluation you dispute" in errors_of(unpicked)["reason"] and appeals(pacer) == []
+    typed = {"evaluation": pick(str(september)), "reason": text_input(REASON)}
+    assert pick_in_form(pacer, view, september, typed).status == 200
+    pacer.settle()
+    redrawn = slack.wait_for("views.update")[-1].args
+    drawn = json.loads(redrawn["view"]) if isinstance(redrawn["view"], str) else redrawn["view"]
+    assert json.loads(drawn["private_metadata"]) == {"evaluation": september}
+    blocks = {b["block_id"]: b for b in drawn["blocks"] if b["type"] == "input"}
+    assert "lines" in blocks and blocks["reason"]["element"]["initial_value"] == REASON
+    # lines of the picked evaluation, but the select moved to another one meanwhile: told, nothing stored
+    moved = form(thread.evaluation_id)
+    wrong = submit(pacer, REP, ids.APPEAL_MODAL, moved, metadata={"evaluation": september})
+    assert "Choose the disputed lines of the evaluation picked above" in errors_of(wrong)["lines"]
+    assert "Filed: appeal AP-1" in done_text(
+        submit(pacer, REP, ids.APPEAL_MODAL, form(september), metadata={"evaluation": september})
+    )
+    [appeal] = appeals(pacer)
+    assert appeal.evaluation_id == september
