@@ -572,3 +572,22 @@ def test_with_several_evaluations_open_the_rep_picks_one_and_the_form_shows_its_
     )
     [appeal] = appeals(pacer)
     assert appeal.evaluation_id == september
+
+
+def test_a_long_case_full_of_markup_is_escaped_and_fits_slacks_limits(pacer: Pacer, thread: Thread):
+    for n in range(12):
+        pacer.event(reply_event(thread, REP, f"comment {n} <!channel> " + "&" * 600, ts=f"1764000002.{n:06d}"))
+    reason = ("a <b>&lt; " * 400)[:3000]
+    response = file(pacer, thread, reason=reason, evidence=("<x>& " * 700)[:3000], lines=["revenue", "activities"])
+    assert "Filed: appeal AP-1" in done_text(response)
+    [appeal] = appeals(pacer)
+    case = next(r for r in reads.outbox(pacer.db) if r.key == f"appeal:1:case:{appeal.reviewer_user_id}")
+    blocks = case.payload["blocks"]
+    assert len(blocks) <= 50
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert all(len(text) <= 3000 for text in sections)
+    shown = " ".join(sections)
+    assert "<b>" not in shown and "<x>" not in shown and "<!channel>" not in shown
+    assert "&lt;b&gt;" in shown and "the last 10 of 12" in shown
+    deliver_all(pacer)
+    assert case.key in {r.key for r in reads.outbox(pacer.db) if r.status == "sent"}
