@@ -20,6 +20,7 @@ from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.directory import Caller
@@ -87,7 +88,7 @@ def appeal_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
     answer_command(ack, command, deps, work)
 
 
-def _withdraw(deps: Deps, appeal_id: int, source: str, session: Any, caller: Caller) -> Reply:
+def _withdraw(deps: Deps, appeal_id: int, source: str, session: Session, caller: Caller) -> Reply:
     done = service.withdraw(
         session,
         caller,

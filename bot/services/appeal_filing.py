@@ -315,8 +315,8 @@ def file_appeal(
     context = appeals.case_context(session, appeal, admins=config.admins)
     messages = _filing_messages(appeal, context, render)
     outbox.enqueue_many(session, workspace_id=caller.workspace_id, kind=KIND, messages=messages, now=now)
-    _rewrite_next_step(session, caller.workspace_id, evaluation_id, checkin_render, now=now)
-    _schedule_reminders(session, appeal, context, config=config, render=render, now=now)
+    rewrite_next_step(session, caller.workspace_id, evaluation_id, checkin_render, now=now)
+    schedule_reminders(session, appeal, context, config=config, render=render, now=now)
     audit.record_many(
         session,
         [
@@ -416,10 +416,11 @@ def _filing_messages(appeal: AppealView, context: CaseContext, render: Render) -
     return messages
 
 
-def _rewrite_next_step(
+def rewrite_next_step(
     session: Session, workspace_id: int, evaluation_id: int, checkin_render: checkin_service.Render, *, now: datetime
 ) -> None:
-    """The check-in's next step shows whether an appeal stands (and its Appeal button only when none does)."""
+    """Rewrite the check-in's next step (`checkin:<id>:next@<revision>`): it shows whether an appeal stands,
+    and the Appeal button only when none does. The filing and the withdrawal call it; so may a decision."""
     row = checkins.locked(session, workspace_id=workspace_id, evaluation_id=evaluation_id)
     if row is None or row.checkin_key is None:
         return
@@ -439,9 +440,22 @@ def _rewrite_next_step(
     )
 
 
-def _schedule_reminders(
-    session: Session, appeal: AppealView, context: CaseContext, *, config: PacerConfig, render: Render, now: datetime
+def schedule_reminders(
+    session: Session,
+    appeal: AppealView,
+    context: CaseContext,
+    *,
+    config: PacerConfig,
+    render: Render,
+    now: datetime,
+    round_: str = "",
 ) -> None:
+    """The appeal's due-soon reminder (to the reviewer, or each admin) and each admin's overdue escalation, as
+    in the module's table; a due-soon already past is skipped. A reminder key is used once (scheduling it
+    again does nothing, even after a cancel), so a reassignment cancels the old ones
+    (`appeals.cancel_reminders`) and calls this with the new reviewer and `round_` (e.g. "r2"): its keys
+    get "@r2" (`appeal:<id>:due-soon@r2`), still under the `appeal:<id>:` prefix that cancelling clears."""
+    tail = f"@{round_}" if round_ else ""
     calendar = config.calendar.calendar()
     soon: list[tuple[str, str, datetime]] = []
     if appeal.reviewer_user_id:
@@ -450,11 +464,11 @@ def _schedule_reminders(
         tz = zone(found.tz if found else None, config.timezone)
         at = (parse_local_time(found.local_time) if found else None) or DEFAULT_TIME
         when = working_day_before(appeal.due_at, tz=tz, at=at, calendar=calendar)
-        soon.append((key(appeal.id, DUE_SOON), appeal.reviewer_user_id, when))
+        soon.append((key(appeal.id, DUE_SOON + tail), appeal.reviewer_user_id, when))
     else:
         tz = zone(None, config.timezone)
         when = working_day_before(appeal.due_at, tz=tz, at=time(9, 0), calendar=calendar)
-        soon += [(key(appeal.id, f"{DUE_SOON}:{admin}"), admin, when) for admin in config.admins]
+        soon += [(key(appeal.id, f"{DUE_SOON}:{admin}{tail}"), admin, when) for admin in config.admins]
     due_soon, overdue = render.due_soon(appeal, context), render.overdue(appeal, context)
     rows: list[dict[str, Any]] = [
         {
@@ -470,7 +484,7 @@ def _schedule_reminders(
     ]
     rows += [
         {
-            "key": key(appeal.id, f"{OVERDUE}:{admin}"),
+            "key": key(appeal.id, f"{OVERDUE}:{admin}{tail}"),
             "recipient": admin,
             "kind": KIND,
             "due_at": appeal.due_at,
@@ -530,7 +544,7 @@ def withdraw(
         case = key(appeal.id, f"case:{user}")
         messages.append((f"{case}@withdrawn", None, outbox.rewrite(render.case_closed(appeal, context)), case))
     outbox.enqueue_many(session, workspace_id=caller.workspace_id, kind=KIND, messages=messages, now=now)
-    _rewrite_next_step(session, caller.workspace_id, appeal.evaluation_id, checkin_render, now=now)
+    rewrite_next_step(session, caller.workspace_id, appeal.evaluation_id, checkin_render, now=now)
     audit.record(
         session,
         workspace_id=caller.workspace_id,
