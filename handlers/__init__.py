@@ -17,6 +17,7 @@ def register(app: App, deps: Deps) -> None:
         activities,
         admin,
         appeal_decisions,
+        appeals,
         checkins,
         checkins_thread,
         deals,
@@ -41,4 +42,5 @@ def register(app: App, deps: Deps) -> None:
     events.register(app, deps)
     checkins_thread.register(app, deps)
     appeal_decisions.register(app, deps)
+    appeals.register(app, deps)
     errors.register(app, deps)

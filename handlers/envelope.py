@@ -77,6 +77,7 @@ class ElementState(_Shape):
     type: str | None = None
     value: str | None = None
     selected_option: SelectedOption | None = None
+    selected_options: list[SelectedOption] | None = None  # multi_static_select
     selected_date: str | None = None
     selected_user: SlackId | None = None
 

@@ -10,9 +10,9 @@ SCORECARD = "/scorecard"
 GOAL = "/goal"
 LEADERBOARD = "/leaderboard"
 PACER = "/pacer"
-APPEAL = "/appeal"  # issue 11: add to COMMANDS with its listener and manifest entry
+APPEAL = "/appeal"
 CHECKIN = "/checkin"
-COMMANDS = (DEAL, ACTIVITY, PROGRESS, SCORECARD, GOAL, LEADERBOARD, CHECKIN, PACER)
+COMMANDS = (DEAL, ACTIVITY, PROGRESS, SCORECARD, GOAL, LEADERBOARD, CHECKIN, APPEAL, PACER)
 
 # Events (manifest.yml: settings.event_subscriptions.bot_events)
 USER_CHANGE = "user_change"
@@ -40,6 +40,7 @@ CHECKIN_APPEAL = "checkin_appeal"  # the rep appeals this evaluation (opens the 
 # Appeals (value: the appeal id)
 APPEAL_DECIDE = "appeal_decide"  # the assigned reviewer (or an admin) opens the decision form
 APPEAL_WITHDRAW = "appeal_withdraw"  # the rep withdraws an open appeal (from /appeal status)
+APPEAL_PICK_EVALUATION = "appeal_pick_evaluation"  # in the appeal form: the evaluation chosen redraws its lines
 FEEDBACK_ADD_ITEM = "feedback_add_item"  # in the feedback form: one more improvement-plan row (up to 5)
 
 # Modal callback ids and their input blocks

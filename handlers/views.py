@@ -28,6 +28,14 @@ def field_values(view: dict[str, Any]) -> dict[str, str | None]:
     return values
 
 
+def selected_values(view: dict[str, Any], block_id: str) -> list[str]:
+    """The values chosen in a multi-select input block (none chosen, or no such block: an empty list)."""
+    chosen: list[str] = []
+    for element in view_state(view).values.get(block_id, {}).values():
+        chosen += [option.value for option in element.selected_options or []]
+    return chosen
+
+
 def view_errors(errors: FieldErrors, view: dict[str, Any]) -> dict[str, str]:
     """Slack shows errors only on blocks that exist in the view: put any others on the first input.
 

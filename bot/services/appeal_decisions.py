@@ -30,7 +30,8 @@ from bot.config import PacerConfig
 from bot.directory import Caller
 from bot.services import checkins as checkin_service
 from bot.services.admin import is_admin
-from bot.services.appeals import KIND, AppealView, key, number, view
+from bot.services.appeal_filing import rewrite_next_step
+from bot.services.appeals import KIND, AppealView, CaseContext, cancel_reminders, case_context, key, number, view
 from bot.services.evaluations import VersionView, versions_of
 from bot.store import appeal_decisions as store
 from bot.store import audit, checkins, evaluations, members, outbox, receipts, reminders
@@ -130,11 +131,11 @@ class Render(Protocol):
 
     def case_decided(self, decided: Decided) -> dict[str, Any]: ...
 
-    def case(self, case: Case) -> dict[str, Any]: ...
+    def case(self, case: Case, context: CaseContext) -> dict[str, Any]: ...
 
     def case_reassigned(self, case: Case, *, reviewer: str) -> dict[str, Any]: ...
 
-    def due_soon(self, case: Case) -> dict[str, Any]: ...
+    def due_soon(self, case: Case, context: CaseContext) -> dict[str, Any]: ...
 
 
 # --- who may decide -----------------------------------------------------------------------------------
@@ -276,7 +277,7 @@ def decide(
     ):  # pragma: no cover - the row is locked and was open
         raise _closed(session, appeal)
     closed = _appeal(session, caller, appeal_id, lock=True)
-    _cancel_reminders(session, workspace_id, appeal.id, config, now)
+    cancel_reminders(session, workspace_id=workspace_id, appeal_id=appeal.id, now=now)
     done = Decided(
         appeal=closed,
         case=case,
@@ -311,18 +312,10 @@ def decide(
             ],
             now=now,
         )
+    rewrite_next_step(session, workspace_id, row.id, checkin_render, now=now)  # the thread: "AP-n: upheld"
     _audit_decision(session, caller, done, decision, source=source, now=now)
     receipts.save(session, workspace_id=workspace_id, key=receipt_key, response={"appeal": appeal.id}, now=now)
     return done
-
-
-def _cancel_reminders(session: Session, workspace_id: int, appeal_id: int, config: PacerConfig, now: datetime) -> None:
-    """The due-soon reminder (and any moved one) and every admin's overdue escalation."""
-    keys = {key(appeal_id, "due-soon")} | {key(appeal_id, f"overdue:{admin}") for admin in config.admins}
-    for prefix in (key(appeal_id, "due-soon"), key(appeal_id, "overdue:")):
-        keys |= {found.key for found in store.pending_reminders(session, workspace_id=workspace_id, prefix=prefix)}
-    for name in sorted(keys):
-        reminders.cancel(session, workspace_id=workspace_id, key=name, now=now)
 
 
 def _decided_messages(session: Session, done: Decided, in_thread: bool, render: Render) -> list[outbox.Outgoing]:
@@ -440,6 +433,7 @@ def reassign(
     assert store.reassign(session, appeal_id=appeal.id, reviewer_user_id=new, reason=reason, now=now)
     after = _appeal(session, caller, appeal_id, lock=True)
     case = _case(session, after)
+    context = case_context(session, after, admins=config.admins)
     existing = store.case_keys(session, workspace_id=workspace_id, appeal_id=appeal.id)
     messages: list[outbox.Outgoing] = []
     for case_key, recipient in existing:
@@ -448,14 +442,14 @@ def reassign(
             messages.append((f"{case_key}@reassigned-{count}", None, payload, case_key))
     new_key = key(appeal.id, f"case:{new}")
     if any(case_key == new_key for case_key, _ in existing):  # back to someone who had it before
-        messages.append((f"{new_key}@assigned-{count}", None, outbox.rewrite(render.case(case)), new_key))
+        messages.append((f"{new_key}@assigned-{count}", None, outbox.rewrite(render.case(case, context)), new_key))
     else:
-        messages.insert(0, (new_key, new, render.case(case)))
+        messages.insert(0, (new_key, new, render.case(case, context)))
     outbox.enqueue_many(session, workspace_id=workspace_id, kind=KIND, messages=messages, now=now)
     moved = False
     for pending in store.pending_reminders(session, workspace_id=workspace_id, prefix=key(appeal.id, "due-soon")):
         reminders.cancel(session, workspace_id=workspace_id, key=pending.key, now=now)
-        payload = render.due_soon(case)
+        payload = render.due_soon(case, context)
         moved = reminders.schedule(
             session,
             workspace_id=workspace_id,

@@ -29,6 +29,7 @@ Rendering is the caller's (a `Render` from `handlers.blocks.appeals`), as for ch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -36,7 +37,10 @@ from typing import Any, Literal, Protocol
 
 from sqlmodel import Session
 
-from bot.store.tables import Appeal
+from bot.store import appeals as appeal_store
+from bot.store import checkins, evaluations, reminders
+from bot.store.tables import Appeal, Member
+from scoring.evaluations import Snapshot
 
 KIND = "appeal"  # the outbox kind of every appeal message
 Status = Literal["open", "upheld", "partly_upheld", "rejected", "withdrawn"]
@@ -137,8 +141,101 @@ def appeal_of(session: Session, *, workspace_id: int, appeal_id: int) -> AppealV
     return view(row) if row is not None and row.workspace_id == workspace_id else None
 
 
+@dataclass(frozen=True)
+class CommentView:
+    """A plain reply in the check-in thread, as the case shows it."""
+
+    user_id: str
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CaseContext:
+    """What an appeal's messages show besides the appeal: whose and which evaluation, the frozen figures of
+    the version appealed, the check-in's comments, and who decides when no reviewer was eligible."""
+
+    rep_name: str
+    period_label: str
+    snapshot: Snapshot  # of `appeal.evaluation_version`, never a later one
+    comments: tuple[CommentView, ...]
+    admins: tuple[str, ...]
+    thread: bool  # the check-in was opened: its thread can be told
+
+    def deciders(self, appeal: AppealView) -> tuple[str, ...]:
+        """Who gets the case: the reviewer, or each admin when nobody was eligible."""
+        return (appeal.reviewer_user_id,) if appeal.reviewer_user_id else self.admins
+
+
+def case_context(session: Session, appeal: AppealView, *, admins: Sequence[str]) -> CaseContext:
+    """The context of an appeal's messages, read in this session (the decision re-renders the case with it)."""
+    version = evaluations.version(session, evaluation_id=appeal.evaluation_id, number=appeal.evaluation_version)
+    assert version is not None, f"appeal {appeal.id}: no version {appeal.evaluation_version}"
+    snapshot = Snapshot.from_json(version.snapshot)
+    member = session.get(Member, appeal.member_id)
+    row = checkins.evaluation(session, workspace_id=appeal.workspace_id, evaluation_id=appeal.evaluation_id)
+    comments = tuple(
+        CommentView(user_id=c.user_id, text=c.text, at=c.created_at)
+        for c in checkins.comments(session, evaluation_id=appeal.evaluation_id)
+    )
+    return CaseContext(
+        rep_name=member.name if member is not None else snapshot.member.name,
+        period_label=snapshot.period.label,
+        snapshot=snapshot,
+        comments=comments,
+        admins=tuple(admins),
+        thread=row is not None and row.checkin_key is not None,
+    )
+
+
+# --- reminders ------------------------------------------------------------------------------------------
+
+DUE_SOON = "due-soon"  # `appeal:<id>:due-soon` to the reviewer; `appeal:<id>:due-soon:<admin>` without one
+OVERDUE = "overdue"  # `appeal:<id>:overdue:<admin>` to each admin, at the due time
+
+
+def cancel_reminders(session: Session, *, workspace_id: int, appeal_id: int, now: datetime) -> int:
+    """Cancel every pending reminder of the appeal (due-soon and overdue, whoever they go to): when it is
+    decided, withdrawn or reassigned. How many were cancelled."""
+    return reminders.cancel_prefix(session, workspace_id=workspace_id, prefix=key(appeal_id, ""), now=now)
+
+
+def appeals_of_member(session: Session, *, workspace_id: int, member_id: int) -> list[AppealView]:
+    """A rep's appeals, newest first."""
+    return [view(row) for row in appeal_store.of_member(session, workspace_id=workspace_id, member_id=member_id)]
+
+
 class Render(Protocol):
     """Appeal messages as outbox payloads ({"text", "blocks"}); `handlers.blocks.appeals` implements it.
     Each method gets what it shows; add methods as messages are built (the filing and the decision)."""
 
-    def case(self, appeal: AppealView, context: Any) -> dict[str, Any]: ...
+    def case(self, appeal: AppealView, context: CaseContext) -> dict[str, Any]:
+        """The reviewer's (or each admin's) private case: the frozen lines disputed, the reason, the
+        evidence, the check-in's comments, and a Decide button (ids.APPEAL_DECIDE, value = appeal id)."""
+        ...
+
+    # the filing (bot.services.appeal_filing)
+
+    def filed(self, appeal: AppealView, context: CaseContext, to: str) -> dict[str, Any]:
+        """To the rep and to the manager: the appeal is filed, its number, who decides and by when."""
+        ...
+
+    def thread_filed(self, appeal: AppealView, context: CaseContext) -> dict[str, Any]:
+        """The reply in the check-in thread: an appeal was filed (no reason or evidence: those are private)."""
+        ...
+
+    def withdrawn(self, appeal: AppealView, context: CaseContext) -> dict[str, Any]:
+        """To whoever had the case: the rep withdrew it, nothing to decide."""
+        ...
+
+    def case_closed(self, appeal: AppealView, context: CaseContext) -> dict[str, Any]:
+        """The case rewritten once it can no longer be decided (withdrawn): the same facts, no Decide button."""
+        ...
+
+    def due_soon(self, appeal: AppealView, context: CaseContext) -> dict[str, Any]:
+        """The reminder to the decider the working day before the decision is due, with the Decide button."""
+        ...
+
+    def overdue(self, appeal: AppealView, context: CaseContext) -> dict[str, Any]:
+        """The escalation to each admin once the decision is overdue."""
+        ...

@@ -35,6 +35,7 @@ from bot.services.evaluations import (
     EvaluationView,
     evaluation_view,
 )
+from bot.store import appeals as appeal_store
 from bot.store import checkins, evaluations, outbox
 from bot.store.tables import CheckinEntry, Evaluation, Member, PlanItem
 from scoring.evaluations import Snapshot
@@ -101,6 +102,10 @@ class CheckinView:
     self_review: EntryView | None
     feedback: EntryView | None
     plan: tuple[PlanItemView, ...]
+    # The rep's appeal of this evaluation that stands (open or decided; a withdrawn one does not): its
+    # number (AP-7) and whether it is still open. None: the rep may appeal (within the window).
+    appeal_number: str | None = None
+    appeal_open: bool = False
 
     @property
     def id(self) -> int:
@@ -176,6 +181,7 @@ def view_of(session: Session, row: Evaluation) -> CheckinView:
     latest: dict[str, list[CheckinEntry]] = {}
     for entry in checkins.entries(session, evaluation_id=row.id):
         latest.setdefault(entry.kind, []).append(entry)
+    appeal = appeal_store.latest_standing(session, evaluation_ids=[row.id]).get(row.id)
     return CheckinView(
         evaluation=evaluation_view(row, Snapshot.from_json(current.snapshot)),
         rep_user_id=member.user_id,
@@ -189,6 +195,8 @@ def view_of(session: Session, row: Evaluation) -> CheckinView:
         self_review=_entry(latest.get("self_review")),
         feedback=_entry(latest.get("feedback")),
         plan=tuple(_item(item) for item in checkins.plan(session, evaluation_id=row.id)),
+        appeal_number=None if appeal is None or appeal.id is None else f"AP-{appeal.id}",
+        appeal_open=appeal is not None and appeal.status == "open",
     )
 
 

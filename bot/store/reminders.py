@@ -110,6 +110,23 @@ def cancel(session: Session, *, workspace_id: int, key: str, now: datetime) -> b
     return int(result.rowcount) == 1
 
 
+def cancel_prefix(session: Session, *, workspace_id: int, prefix: str, now: datetime) -> int:
+    """Withdraw every pending reminder whose key starts with `prefix` (end it with ":" — `appeal:7:` is not
+    `appeal:70:`); how many were cancelled. For an obligation with several reminders, one per person."""
+    if not prefix or any(ch in prefix for ch in "%_\\"):
+        raise ValueError(f"{prefix!r} is not a reminder key prefix")
+    result = session.exec(
+        update(Reminder)
+        .where(
+            col(Reminder.workspace_id) == workspace_id,
+            col(Reminder.key).startswith(prefix),
+            col(Reminder.status) == PENDING,
+        )
+        .values(status=CANCELLED, done_at=now)
+    )
+    return int(result.rowcount)
+
+
 def queue_due(session: Session, *, now: datetime, limit: int = 500) -> int:
     """Turn up to `limit` reminders due at `now` into outbox rows; the number queued.
 

@@ -16,9 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
-    ButtonElement,
     InputBlock,
     Option,
     PlainTextInputElement,
@@ -27,8 +25,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.services.appeal_decisions import Case, Decided, Reassigned, Recipient
+from bot.services.appeals import CaseContext
 from bot.services.evaluations import VersionView
 from handlers import ids
+from handlers.blocks import appeals
 from handlers.blocks.common import SECTION_TEXT_MAX, as_dicts, clip, context, escape, mention, section
 from scoring.appeal_decisions import (
     CORRECTED_MAX,
@@ -277,51 +277,6 @@ def case_decided_payload(decided: Decided) -> dict[str, Any]:
 # --- reassignment -------------------------------------------------------------------------------------
 
 
-def compact_case(case: Case) -> dict[str, Any]:
-    """The case for a (new) reviewer, with the Decide button. (The filing's full case builder replaces it
-    when the two are merged.)"""
-    appeal = case.appeal
-    blocks: list[Block] = [
-        section(f"*Appeal {appeal.number} to decide* — due {_day(appeal.due_at)}"),
-        context(_about(case)),
-        *_case_blocks(case),
-        ActionsBlock(
-            block_id="appeal_case",
-            elements=[ButtonElement(text="Decide", action_id=ids.APPEAL_DECIDE, value=str(appeal.id), style="primary")],
-        ),
-        context("You are independent of this evaluation: neither the rep nor their evaluating manager."),
-    ]
-    text = f"Appeal {appeal.number} to decide ({case.rep_name}, {case.period_label}), due {_day(appeal.due_at)}"
-    return {"text": text, "blocks": as_dicts(blocks)}
-
-
-def case_reassigned_payload(case: Case, *, reviewer: str) -> dict[str, Any]:
-    appeal = case.appeal
-    blocks: list[Block] = [
-        section(
-            f"*Appeal {appeal.number}* was reassigned to {mention(reviewer)} by an admin: nothing more for you to do."
-        ),
-        context(_about(case)),
-    ]
-    return {"text": f"Appeal {appeal.number} was reassigned", "blocks": as_dicts(blocks)}
-
-
-def due_soon_payload(case: Case) -> dict[str, Any]:
-    appeal = case.appeal
-    text = (
-        f"Reminder: appeal {appeal.number} ({case.rep_name}, {case.period_label}) is due for a decision by "
-        f"{_day(appeal.due_at)}."
-    )
-    blocks: list[Block] = [
-        section(escape(text)),
-        ActionsBlock(
-            block_id="appeal_due_soon",
-            elements=[ButtonElement(text="Decide", action_id=ids.APPEAL_DECIDE, value=str(appeal.id), style="primary")],
-        ),
-    ]
-    return {"text": text, "blocks": as_dicts(blocks)}
-
-
 def reassigned_reply(done: Reassigned) -> tuple[list[Block], str]:
     """The answer to `/pacer appeal reassign`."""
     appeal = done.appeal
@@ -335,6 +290,17 @@ def reassigned_reply(done: Reassigned) -> tuple[list[Block], str]:
     return [section(text), context("The new reviewer gets the case by DM; the previous one is told.")], plain
 
 
+def case_reassigned_payload(case: Case, *, reviewer: str) -> dict[str, Any]:
+    appeal = case.appeal
+    blocks: list[Block] = [
+        section(
+            f"*Appeal {appeal.number}* was reassigned to {mention(reviewer)} by an admin: nothing more for you to do."
+        ),
+        context(_about(case)),
+    ]
+    return {"text": f"Appeal {appeal.number} was reassigned", "blocks": as_dicts(blocks)}
+
+
 class DecisionMessages:
     def decided(self, decided: Decided, to: Recipient) -> dict[str, Any]:
         return decided_payload(decided, to)
@@ -342,14 +308,14 @@ class DecisionMessages:
     def case_decided(self, decided: Decided) -> dict[str, Any]:
         return case_decided_payload(decided)
 
-    def case(self, case: Case) -> dict[str, Any]:
-        return compact_case(case)
+    def case(self, case: Case, context: CaseContext) -> dict[str, Any]:
+        return appeals.MESSAGES.case(case.appeal, context)  # the full case, as filing sends it
 
     def case_reassigned(self, case: Case, *, reviewer: str) -> dict[str, Any]:
         return case_reassigned_payload(case, reviewer=reviewer)
 
-    def due_soon(self, case: Case) -> dict[str, Any]:
-        return due_soon_payload(case)
+    def due_soon(self, case: Case, context: CaseContext) -> dict[str, Any]:
+        return appeals.MESSAGES.due_soon(case.appeal, context)
 
 
 MESSAGES = DecisionMessages()

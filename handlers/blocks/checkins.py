@@ -189,6 +189,9 @@ def _rule_text(snap: Snapshot) -> str:
     return text
 
 
+metric_line = _metric_line  # the appeal case shows the disputed lines as the scorecard does
+
+
 class CheckinMessages:
     def headline(self, checkin: CheckinView) -> dict[str, Any]:
         """The parent: who, which period, the score, the rating and where the check-in stands."""
@@ -242,9 +245,15 @@ class CheckinMessages:
     def next_step(self, checkin: CheckinView) -> dict[str, Any]:
         """What is awaited from whom, with the buttons for it (none once acknowledged)."""
         rep, manager = mention(checkin.rep_user_id), mention(checkin.manager_user_id or "")
+        appeal = self._appeal(checkin)
         if checkin.acknowledged:
             text = "This check-in is acknowledged: nothing more is awaited."
-            return {"text": text, "blocks": [_section(text)]}
+            blocks = [_section(text)]
+            if checkin.appeal_number is None and checkin.opened_at is not None:
+                blocks.append(_actions("checkin_next", [appeal]))
+            if checkin.appeal_number is not None or checkin.opened_at is not None:
+                blocks.append(_context(self._appeal_note(checkin)))
+            return {"text": text, "blocks": blocks}
         awaited = []
         if checkin.self_review is None:
             awaited.append(f"• {rep}: your self-review (wins, challenges, support needed, a self-rating)")
@@ -264,17 +273,32 @@ class CheckinMessages:
         ]
         if checkin.feedback is not None:
             buttons.append(_button("Acknowledge", ids.CHECKIN_ACKNOWLEDGE, value, primary=True))
-        # The Appeal slot: once appeals exist, a button ids.CHECKIN_APPEAL (same value) goes here, after
-        # Acknowledge, in the same actions block: the thread needs no other change.
+        # The Appeal slot: the rep's Appeal button (the appeal form, this evaluation preselected) while no
+        # appeal stands; once one is filed, its number instead. The window is checked when it is clicked.
+        if checkin.appeal_number is None and checkin.opened_at is not None:
+            buttons.append(appeal)
         blocks = [
             _section("*Next step*\n" + "\n".join(awaited)),
             _actions("checkin_next", buttons),
             _context(
                 "Self-review: the rep only · feedback: the manager only · either can be edited until acknowledged."
+                + " · "
+                + self._appeal_note(checkin)
             ),
         ]
         plain = f"Next step for the {checkin.period_label} check-in: " + status_words(checkin)
         return {"text": plain, "blocks": blocks}
+
+    @staticmethod
+    def _appeal(checkin: CheckinView) -> dict[str, Any]:
+        return _button("Appeal", ids.CHECKIN_APPEAL, str(checkin.id))
+
+    @staticmethod
+    def _appeal_note(checkin: CheckinView) -> str:
+        if checkin.appeal_number is not None:
+            state = "open" if checkin.appeal_open else "decided"
+            return f"Appeal {checkin.appeal_number}: {state} (`/appeal status`)"
+        return "Appeal: the rep only, within the appeal window after the opening"
 
     def reminder(self, checkin: CheckinView, step: Literal["self_review", "feedback"]) -> dict[str, Any]:
         """A DM to whoever still owes a step, with the button to do it there."""

@@ -112,6 +112,7 @@ def test_the_month_close_opens_hunters_and_strategic_check_ins_in_their_group_dm
     assert [(b["action_id"], b["value"]) for b in buttons] == [
         (ids.CHECKIN_SELF_REVIEW, str(dana.id)),
         (ids.CHECKIN_FEEDBACK, str(dana.id)),
+        (ids.CHECKIN_APPEAL, str(dana.id)),  # the rep's Appeal button, while no appeal stands
     ]
     assert "frozen at close on" in json.dumps(thread[0]["blocks"]) and "Total" in json.dumps(thread[0]["blocks"])
     assert not [e for e in evaluations(db) if e.member_id == reads.member(db, FARMER).id]

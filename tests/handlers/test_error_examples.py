@@ -26,6 +26,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 
 import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
 import bot.cli
@@ -33,11 +34,14 @@ import handlers
 from bot.config import PacerConfig, ProductLine, Team
 from bot.directory import Caller
 from bot.services import admin as admin_service
+from bot.services import appeal_filing
 from bot.services import checkin_open as checkins_service
 from bot.services import goals as goals_service
 from bot.services import leaderboard as leaderboard_service
+from bot.services.evaluations import freeze_one
 from bot.store import members, workspaces
 from bot.store.engine import Database
+from bot.store.tables import Member
 from handlers.errors import APOLOGY
 from scoring.errors import PacerError
 from scoring.metrics import metric
@@ -211,6 +215,35 @@ def checkin_for_someone_pacer_never_met(pacer: Pacer) -> None:
     _as(pacer, MANAGER, work)
 
 
+def an_appeal_button_on_a_checkin_never_opened(pacer: Pacer) -> None:
+    # The Appeal button is a click, not a command: its refusal (an ephemeral) carries the example.
+    dana_has_used_pacer(pacer)
+    member = members_of(pacer, REP)
+    view = freeze_one(
+        pacer.db,
+        config=pacer.deps.config,
+        workspace_id=member.workspace_id,
+        user_id=REP,
+        period=month_of(datetime(2026, 10, 1, tzinfo=UTC).date()),
+        now=pacer.deps.clock(),
+        actor=MANAGER,
+    )
+
+    def work(caller: Caller) -> None:
+        with pacer.db.reading() as session:
+            appeal_filing.form_choice(
+                session, caller, config=pacer.deps.config, now=pacer.deps.clock(), evaluation_id=view.id
+            )
+
+    _as(pacer, REP, work)
+
+
+def members_of(pacer: Pacer, user_id: str) -> Member:
+    with pacer.db.reading() as session:
+        found = session.exec(select(Member).where(Member.user_id == user_id)).one()
+    return found
+
+
 def a_goal_for_a_team_that_is_not_configured(pacer: Pacer) -> None:
     # /goal team only takes a team name it found in pacer.yml, so the name always exists.
     _as(pacer, ADMIN, lambda caller: goals_service.team_for(pacer.deps.config, caller, "Narnia"))
@@ -333,6 +366,12 @@ def direct(id: str, call: Callable[[Pacer], None], says: str, runner: str) -> Ba
 LONG = "x" * 81
 
 CASES = [
+    # /appeal
+    bad("appeal-unknown-word", REP, "/appeal wat", "takes `status`"),
+    bad("appeal-withdraw-without-number", REP, "/appeal withdraw banana", "Which appeal?"),
+    bad("appeal-withdraw-unknown", REP, "/appeal withdraw AP-99", "You have no appeal AP-99"),
+    bad("appeal-nothing-to-appeal", REP, "/appeal", "no evaluation to appeal yet"),
+    direct("appeal-checkin-never-opened", an_appeal_button_on_a_checkin_never_opened, "not been opened", REP),
     # /checkin
     bad("checkin-no-mention", MANAGER, "/checkin dana", "Whose check-in"),
     bad("checkin-someone-new-outside-the-team", MANAGER, f"/checkin <@{OUTSIDER}|olu>", "Only Olu"),

@@ -1,10 +1,11 @@
-"""An open appeal for decision tests, made in ONE place until the filing service is merged.
+"""An open appeal for decision tests, stored directly so each test picks its reviewer (or none).
 
 `open_appeal` opens Dana's October check-in (`tests.support.checkins.open_checkin`), then stores what
 filing stores: an open `Appeal` row on the version in force, the case message to the reviewer (or to each
 admin when there is none) under `appeal:<id>:case:<user>`, and the two reminders (`appeal:<id>:due-soon`
 to the reviewer, `appeal:<id>:overdue:<admin>` to each admin) — and delivers the case.
-The integrator switches this to the real filing service (bot.services.appeal_filing).
+The real path — the form, the reviewer chosen from the pool, the case — is filed end to end in
+tests/handlers/test_appeal_cycle.py and tests/handlers/test_appeal_filing.py.
 """
 
 from __future__ import annotations
