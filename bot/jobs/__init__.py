@@ -9,11 +9,13 @@ SLACK_BOT_TOKEN only for those.
 
 from __future__ import annotations
 
-from bot.jobs import digest, nudges, outbox, period_close, reminders
+from bot.jobs import checkin_close, digest, nudges, outbox, period_close, reminders
 from bot.jobs.base import Job, JobContext, JobResult
 
 __all__ = ["CALLS_SLACK", "JOBS", "Job", "JobContext", "JobResult"]
 
-JOBS: dict[str, Job] = {job.name: job for job in (nudges.JOB, digest.JOB, period_close.JOB, reminders.JOB, outbox.JOB)}
+JOBS: dict[str, Job] = {
+    job.name: job for job in (nudges.JOB, digest.JOB, period_close.JOB, checkin_close.JOB, reminders.JOB, outbox.JOB)
+}
 
 CALLS_SLACK: frozenset[str] = frozenset(name for name, job in JOBS.items() if job.calls_slack)

@@ -280,7 +280,7 @@ def _submit(
     step = SELF_REVIEW_REMINDER if kind == "self_review" else FEEDBACK_REMINDER
     messages: list[outbox.Outgoing] = [
         (reply_key(evaluation_id, f"{step}@{version}"), None, render.entry(after, entry), parent_key(evaluation_id)),
-        *_rewrites(after, revision, render),
+        *rewrites(after, revision, render),
     ]
     outbox.enqueue_many(session, workspace_id=caller.workspace_id, kind=KIND, messages=messages, now=now)
     reminders.cancel(session, workspace_id=caller.workspace_id, key=reminder_key(evaluation_id, step), now=now)
@@ -306,7 +306,7 @@ def _reread(session: Session, caller: Caller, evaluation_id: int) -> CheckinView
     return view_of(session, row)
 
 
-def _rewrites(checkin: CheckinView, revision: int, render: Render) -> list[outbox.Outgoing]:
+def rewrites(checkin: CheckinView, revision: int, render: Render) -> list[outbox.Outgoing]:
     """The parent's and the next step's rewrites after change `revision`."""
     return [
         (
@@ -351,7 +351,7 @@ def acknowledge(
     after = _reread(session, caller, evaluation_id)
     messages: list[outbox.Outgoing] = [
         (reply_key(evaluation_id, "acknowledged"), None, render.acknowledged(after), parent_key(evaluation_id)),
-        *_rewrites(after, revision, render),
+        *rewrites(after, revision, render),
     ]
     outbox.enqueue_many(session, workspace_id=caller.workspace_id, kind=KIND, messages=messages, now=now)
     audit.record(

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from bot.store.common import insert_returning_id
 from bot.store.tables import (
+    Appeal,
     CheckinComment,
     CheckinEntry,
     Evaluation,
@@ -313,3 +314,32 @@ def add_comment(
         "created_at": now,
     }
     return insert_returning_id(session, CheckinComment, values, ["workspace_id", "channel", "ts"])
+
+
+def closable(session: Session, *, opened_before: datetime) -> list[tuple[Evaluation, str | None]]:
+    """Acknowledged check-ins not closed yet, opened before `opened_before`, with no appeal open on them —
+    each with the rep's time zone (the appeal window ends in it)."""
+    open_appeal = select(Appeal.id).where(col(Appeal.open_evaluation_id) == col(Evaluation.id)).exists()
+    rows = session.exec(
+        select(Evaluation, Member.tz)
+        .join(Member, col(Member.id) == col(Evaluation.member_id))
+        .where(
+            col(Evaluation.checkin_opened_at).is_not(None),
+            col(Evaluation.checkin_opened_at) < opened_before,
+            col(Evaluation.acknowledged_at).is_not(None),
+            col(Evaluation.closed_at).is_(None),
+            ~open_appeal,
+        )
+        .order_by(col(Evaluation.id))
+    )
+    return [(evaluation, tz) for evaluation, tz in rows]
+
+
+def mark_closed(session: Session, *, evaluation_id: int, now: datetime) -> bool:
+    """Close the check-in once; False when it was closed already."""
+    result = session.exec(
+        update(Evaluation)
+        .where(col(Evaluation.id) == evaluation_id, col(Evaluation.closed_at).is_(None))
+        .values(closed_at=now)
+    )
+    return int(result.rowcount) == 1

@@ -246,6 +246,12 @@ class CheckinMessages:
         """What is awaited from whom, with the buttons for it (none once acknowledged)."""
         rep, manager = mention(checkin.rep_user_id), mention(checkin.manager_user_id or "")
         appeal = self._appeal(checkin)
+        if checkin.evaluation.progression.status == "closed":
+            text = "This check-in is closed: it was acknowledged and its appeal window has ended."
+            blocks = [_section(text)]
+            if checkin.appeal_number is not None:
+                blocks.append(_context(self._appeal_note(checkin)))
+            return {"text": text, "blocks": blocks}
         if checkin.acknowledged:
             text = "This check-in is acknowledged: nothing more is awaited."
             blocks = [_section(text)]

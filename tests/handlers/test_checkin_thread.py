@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlmodel import col, select
 
-from bot.store.tables import CheckinComment, CheckinEntry, Evaluation, PlanItem, Reminder
+from bot.clock import zone
+from bot.jobs import checkin_close
+from bot.jobs.base import JobContext
+from bot.store.tables import Appeal, CheckinComment, CheckinEntry, Evaluation, PlanItem, Reminder
 from handlers import ids
+from scoring.appeals import working_days_end
 from tests.conftest import ADMIN, MANAGER, OUTSIDER, REP, REP2
 from tests.fakes.slack_api import FakeSlack
 from tests.support import reads
@@ -623,3 +627,70 @@ def test_someone_else_cannot_grow_the_feedback_form(pacer: Pacer, slack: FakeSla
     shown = slack.wait_for("views.update")[-1].args["view"]
     assert "private to the rep and their manager" in json.dumps(shown)
     assert "item2_action" not in json.dumps(shown)
+
+
+# --- closing --------------------------------------------------------------------------------------------
+
+
+def run_close_job(pacer: Pacer, now: datetime) -> int:
+    pacer.clock.now = now
+    context = JobContext(db=pacer.db, config=pacer.deps.config, client=pacer.deps.client, now=now)
+    return int(checkin_close.run(context).counts["closed"])
+
+
+def acknowledged(pacer: Pacer, thread: Thread) -> None:
+    view_meta = {"evaluation": thread.evaluation_id, "base": 0}
+    assert "errors" not in submit(pacer, MANAGER, ids.FEEDBACK_MODAL, feedback(items=1), metadata=view_meta).json()
+    assert click(pacer, thread, REP, ids.CHECKIN_ACKNOWLEDGE).status == 200
+    deliver_all(pacer)
+
+
+def test_an_acknowledged_check_in_closes_once_its_appeal_window_has_ended(
+    pacer: Pacer, slack: FakeSlack, thread: Thread
+):
+    acknowledged(pacer, thread)
+    opened = evaluation(pacer, thread).checkin_opened_at
+    assert opened is not None
+    closes = working_days_end(
+        opened, 10, tz=zone(reads.member(pacer.db, REP).tz, "UTC"), calendar=pacer.deps.config.calendar.calendar()
+    )
+    assert run_close_job(pacer, closes) == 0  # the window's last second: still open
+    assert run_close_job(pacer, closes + timedelta(seconds=1)) == 1
+    assert run_close_job(pacer, closes + timedelta(hours=1)) == 0  # closed once
+    deliver_all(pacer)
+    row = evaluation(pacer, thread)
+    assert row.closed_at == closes + timedelta(seconds=1)
+    [parent] = [m for m in slack.messages(thread.channel) if m["ts"] == thread.parent_ts]
+    assert "Closed" in parent["text"]
+    [step] = [m for m in slack.messages(thread.channel) if m["ts"] == thread.next_ts]
+    assert "closed" in step["text"] and ids.CHECKIN_APPEAL not in json.dumps(step)
+    assert [a.actor for a in reads.audit(pacer.db, "checkin.closed")] == ["system"]
+
+
+def test_a_check_in_stays_open_while_unacknowledged_or_while_an_appeal_is_open(pacer: Pacer, thread: Thread):
+    late, today = datetime(2027, 2, 1, tzinfo=UTC), pacer.clock.now
+    assert run_close_job(pacer, late) == 0  # not acknowledged
+    pacer.clock.now = today
+    acknowledged(pacer, thread)
+    with pacer.db.transaction() as session:
+        row = session.get(Evaluation, thread.evaluation_id)
+        assert row is not None
+        session.add(
+            Appeal(
+                workspace_id=row.workspace_id,
+                evaluation_id=row.id,
+                open_evaluation_id=row.id,
+                member_id=row.member_id,
+                appellant_user_id=REP,
+                manager_user_id=MANAGER,
+                evaluation_version=1,
+                metrics=["revenue"],
+                reason="The Globex deal is missing from revenue",
+                assigned_at=late,
+                due_at=late,
+                source="modal",
+                created_at=late,
+            )
+        )
+    assert run_close_job(pacer, late) == 0
+    assert evaluation(pacer, thread).closed_at is None
