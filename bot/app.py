@@ -16,9 +16,13 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
 from bot.deps import Deps
+from handlers import ids as _ids
 from handlers.envelope import bad_request, problem_with
 
 logger = logging.getLogger(__name__)
+
+#: The slash commands the app registers (the console offers exactly these).
+SLASH_COMMANDS = _ids.COMMANDS
 
 
 def create_app(*, signing_secret: str, deps: Deps, token_verification: bool = True) -> App:

@@ -10,13 +10,14 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.app import SLASH_COMMANDS
 from bot.console.session import Console, ConsoleError
 
-COMMANDS = ("/deal", "/activity", "/progress", "/goal", "/scorecard", "/leaderboard", "/checkin", "/pacer")
+COMMANDS = SLASH_COMMANDS  # every slash command the app registers (the manifest test keeps them equal)
 
 HELP = """\
 Type a slash command as the current person, e.g. /deal 12.5k Acme Corp (mention people as @hana).
-  /deal /activity /progress /goal /scorecard /leaderboard /checkin /pacer   (/pacer help lists them all)
+  /deal /activity /progress /goal /scorecard /leaderboard /checkin /appeal /pacer   (/pacer help: all)
   N  or  :press N        press button N of the last message that had buttons
   :as @name              speak as someone else (:people lists everyone)
   :people                the demo organisation: who is who

@@ -260,7 +260,7 @@ def status_line(row: StatusRow, tz: ZoneInfo) -> str:
     lines = ", ".join(escape(metric) for metric in appeal.metrics)
     text += f" · lines: {lines}"
     if appeal.is_open:
-        text += f"\nDecided by {_deciders(appeal)} · due {local(appeal.due_at, tz)}"
+        text += f"\nDecides: {_deciders(appeal)} · due {local(appeal.due_at, tz)}"
     elif appeal.status == "withdrawn" and appeal.withdrawn_at is not None:
         text += f"\nWithdrawn {local(appeal.withdrawn_at, tz)}"
     else:

@@ -1,13 +1,11 @@
-"""Every slash command of PRODUCT §3 that exists, typed into the console as the demo people.
-
-(/appeal is not built yet: issue 11 ships its skeleton only.)"""
+"""Every slash command of PRODUCT §3, typed into the console as the demo people."""
 
 from __future__ import annotations
 
 from sqlmodel import select
 
 from bot.store.engine import Database
-from bot.store.tables import Activity, Deal, Evaluation, Goal, Member
+from bot.store.tables import Activity, Appeal, Deal, Evaluation, Goal, Member
 from tests.console.conftest import Session
 
 
@@ -78,3 +76,33 @@ def test_a_manager_opens_a_check_in_with_checkin_after_the_period_closed(session
     assert (
         len([e for e in _all(db, Evaluation) if e.period_key == "2026-11"]) == 3
     )  # the monthly reps; femi is quarterly
+
+
+def test_a_rep_appeals_her_evaluation_and_reads_its_status(session: Session, db: Database) -> None:
+    shown = session(
+        """
+/deal 40k Globex
+:at 2026-12-01T08:00
+/appeal
+1
+1
+The Globex deal of 30 November is missing from revenue
+CRM export of 30 November
+55k
+
+
+
+/appeal status
+"""
+    )
+    assert "── modal: Appeal an evaluation" in shown
+    assert "Filed: appeal AP-1" in shown
+    assert "DM from Pacer to @rui: Appeal AP-1 to decide" in shown  # the reviewer, never @maya her manager
+    status = shown.split("@hana> /appeal status", 1)[1]
+    assert "*AP-1* · November 2026 · *Open*" in status and "Decides: @rui" in status
+    (appeal,) = _all(db, Appeal)
+    assert (appeal.reviewer_user_id, appeal.metrics, appeal.requested) == (
+        "UDEMORUI",
+        ["revenue"],
+        {"revenue": "55000.00"},
+    )
