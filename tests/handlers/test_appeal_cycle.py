@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.config import PacerConfig, ProductLine, Team
+from bot.services import fairness
 from bot.store.tables import Appeal, EvaluationVersion, Reminder
 from handlers import ids
 from tests.conftest import ADMIN, MANAGER, REP
@@ -123,3 +124,13 @@ def test_an_appeal_filed_from_the_thread_is_decided_by_an_independent_reviewer_a
         lambda s: list(s.exec(select(Reminder).where(col(Reminder.key).startswith(f"appeal:{filed.appeal_id}:"))))
     )
     assert pending and all(r.status == "cancelled" for r in pending)
+
+    # The fairness report counts the decision just made: one appeal on Morgan's evaluations, upheld.
+    with pacer.db.reading() as session:
+        found = fairness.report(
+            session, workspace_id=thread.workspace_id, config=pacer.deps.config, period=None, now=pacer.clock()
+        )
+    assert found.period_key == "2026-10"
+    [by_manager] = found.by_manager
+    assert (by_manager.name, by_manager.stats.filed, by_manager.stats.upheld) == (MANAGER, 1, 1)
+    assert by_manager.stats.uphold_rate == Decimal("100.0")
