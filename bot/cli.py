@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -15,6 +17,11 @@ from pydantic import ValidationError
 from bot.config import ConfigError, PacerConfig, load_config
 from bot.logs import configure
 from bot.settings import Settings
+
+if TYPE_CHECKING:  # the commands import what they use when they run: `pacer --help` stays quick
+    from bot.store.engine import Database
+    from scoring.errors import InputError
+    from scoring.periods import Period
 
 cli = typer.Typer(help="Pacer: sales performance management inside Slack.", no_args_is_help=True, add_completion=False)
 db_cli = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
@@ -551,49 +558,24 @@ def export_evaluations(
     get a ' in front, so a spreadsheet shows them as text. A period with no
     evaluations gives just the header (CSV) or [] (JSON) and exits 0.
     """
-    from bot.clock import local_today, system_clock, zone
     from bot.services import exports
     from bot.store.engine import Database
-    from bot.store.migrate import current_revision, head_revision
-    from scoring.errors import InputError
     from scoring.exports import to_csv, to_json
-    from scoring.periods import month_of, parse_period, previous
 
     settings = load_settings()
     config = load_pacer_config(settings)
     if team_id is not None and not TEAM_ID.match(team_id):
         raise fail(f"pacer: --team-id {team_id!r} is not a Slack workspace id (like T012AB3CD)")
-    now = system_clock()
-    today = local_today(now, zone(None, config.timezone))
-    calendar = config.calendar.calendar()
-    last_month = previous(month_of(today), "month", calendar).key
-    chosen_period = None
-    bad_period = None
-    try:
-        chosen_period = parse_period(
-            period,
-            today=today,
-            cadence=config.profile_named(config.default_profile).cadence,
-            calendar=calendar,
-            command="pacer export evaluations --period",
-        )
-    except InputError as exc:
-        bad_period = exc
+    read = _period_option(config, period, command="pacer export evaluations --period")
+    now, last_month, chosen_period = read.now, read.last_month, read.chosen
     good_period = period if chosen_period is not None else last_month
     db = Database(settings.database_url)
     try:
-        if current_revision(db.engine) != head_revision():
-            raise fail("pacer: the database schema is not up to date; run `pacer db upgrade` first")
-        try:
-            with db.reading() as session:
-                workspace = exports.workspace_to_export(session, team_id=team_id)
-        except (exports.WorkspaceNotNamed, exports.UnknownWorkspace) as exc:
-            if not exc.choices:
-                raise fail(f"pacer: {exc.message}") from None
-            example = _export_example(good_period, exc.choices[0].team_id, format, output)
-            raise fail(f"pacer: {exc.message}; for example: {example}") from None
-        if bad_period is not None or chosen_period is None:
-            message = bad_period.message if bad_period is not None else "that period can't be read"
+        workspace = _workspace_option(
+            db, team_id, example=lambda team: _export_example(good_period, team, format, output), what="to export"
+        )
+        if read.problem is not None or chosen_period is None:
+            message = read.problem.message if read.problem is not None else "that period can't be read"
             example = _export_example(last_month, team_id, format, output)
             raise fail(f"pacer: --period {period!r}: {message}\nFor example: {example}")
         records = (
@@ -622,6 +604,54 @@ def export_evaluations(
         )
     elif output is not None:
         typer.echo(f"{output}: {len(records)} evaluation(s) of {chosen_period.label}{where}", err=True)
+
+
+@dataclass(frozen=True)
+class _PeriodOption:
+    """A `--period` read on pacer.yml's calendar (None when not given), or why it can't be, with last
+    month's key for the corrected example."""
+
+    now: datetime
+    last_month: str
+    chosen: Period | None
+    problem: InputError | None
+
+
+def _period_option(config: PacerConfig, period: str | None, *, command: str) -> _PeriodOption:
+    from bot.clock import local_today, system_clock, zone
+    from scoring.errors import InputError
+    from scoring.periods import month_of, parse_period, previous
+
+    now = system_clock()
+    today = local_today(now, zone(None, config.timezone))
+    calendar = config.calendar.calendar()
+    last_month = previous(month_of(today), "month", calendar).key
+    if period is None:
+        return _PeriodOption(now, last_month, None, None)
+    cadence = config.profile_named(config.default_profile).cadence
+    try:
+        chosen = parse_period(period, today=today, cadence=cadence, calendar=calendar, command=command)
+    except InputError as exc:
+        return _PeriodOption(now, last_month, None, exc)
+    return _PeriodOption(now, last_month, chosen, None)
+
+
+def _workspace_option(db: Database, team_id: str | None, *, example: Callable[[str], str], what: str) -> Any:
+    """The workspace a report or an export is for (None: the database holds none yet); exits 2 naming the
+    choices when `--team-id` is needed or unknown. `example(team_id)` is the corrected command."""
+    from bot.services import exports
+    from bot.store.migrate import current_revision, head_revision
+
+    if current_revision(db.engine) != head_revision():
+        raise fail("pacer: the database schema is not up to date; run `pacer db upgrade` first")
+    try:
+        with db.reading() as session:
+            return exports.workspace_to_export(session, team_id=team_id)
+    except (exports.WorkspaceNotNamed, exports.UnknownWorkspace) as exc:
+        if not exc.choices:
+            raise fail(f"pacer: {exc.message}") from None
+        message = exc.message.replace("to export", what)
+        raise fail(f"pacer: {message}; for example: {example(exc.choices[0].team_id)}") from None
 
 
 class ReportFormat(StrEnum):
@@ -669,56 +699,30 @@ def report_fairness(
     Counted appeals are those on the period's evaluations. CSV text cells
     that start with = + - @ (or a tab or carriage return) get a ' in front.
     """
-    from bot.clock import local_today, system_clock, zone
-    from bot.services import exports, fairness
+    from bot.services import fairness
     from bot.store.engine import Database
-    from bot.store.migrate import current_revision, head_revision
-    from scoring.errors import InputError
     from scoring.fairness import to_csv, to_json, to_text
-    from scoring.periods import month_of, parse_period, previous
 
     settings = load_settings()
     config = load_pacer_config(settings)
     if team_id is not None and not TEAM_ID.match(team_id):
         raise fail(f"pacer: --team-id {team_id!r} is not a Slack workspace id (like T012AB3CD)")
-    now = system_clock()
-    today = local_today(now, zone(None, config.timezone))
-    calendar = config.calendar.calendar()
-    last_month = previous(month_of(today), "month", calendar).key
-    chosen_period = None
-    bad_period = None
-    if period is not None:
-        try:
-            chosen_period = parse_period(
-                period,
-                today=today,
-                cadence=config.profile_named(config.default_profile).cadence,
-                calendar=calendar,
-                command="pacer report fairness --period",
-            )
-        except InputError as exc:
-            bad_period = exc
-    good_period = period if bad_period is None else last_month
+    read = _period_option(config, period, command="pacer report fairness --period")
+    now, last_month = read.now, read.last_month
+    good_period = period if read.problem is None else last_month
     db = Database(settings.database_url)
     try:
-        if current_revision(db.engine) != head_revision():
-            raise fail("pacer: the database schema is not up to date; run `pacer db upgrade` first")
-        try:
-            with db.reading() as session:
-                workspace = exports.workspace_to_export(session, team_id=team_id)
-        except (exports.WorkspaceNotNamed, exports.UnknownWorkspace) as exc:
-            if not exc.choices:
-                raise fail(f"pacer: {exc.message}") from None
-            example = _fairness_example(good_period, exc.choices[0].team_id, format)
-            raise fail(f"pacer: {exc.message.replace('to export', 'to report on')}; for example: {example}") from None
-        if bad_period is not None:
+        workspace = _workspace_option(
+            db, team_id, example=lambda team: _fairness_example(good_period, team, format), what="to report on"
+        )
+        if read.problem is not None:
             example = _fairness_example(last_month, team_id, format)
-            raise fail(f"pacer: --period {period!r}: {bad_period.message}\nFor example: {example}")
+            raise fail(f"pacer: --period {period!r}: {read.problem.message}\nFor example: {example}")
         if workspace is None:
             typer.echo("pacer: this database holds no workspace yet: nothing to report", err=True)
             return
         found = fairness.report_for_cli(
-            db, workspace=workspace, config=config, period=chosen_period, format=format.value, now=now
+            db, workspace=workspace, config=config, period=read.chosen, format=format.value, now=now
         )
     finally:
         db.dispose()
