@@ -14,6 +14,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from scoring.errors import InputError
+from scoring.money import parse_amount
 from scoring.periods import Calendar
 from scoring.profiles import DEFAULT_PROFILES, Profile, profile_from_mapping
 from scoring.scorecard import ScorecardError
@@ -169,6 +171,20 @@ class PacerConfig(_Strict):
     )
     _profiles: dict[str, Profile] = PrivateAttr(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _threshold_as_typed(cls, data: Any) -> Any:
+        """`wins.threshold` accepts every amount `/deal` accepts (`50k`, `$50,000`, `1.2万`), in `currency`."""
+        wins = data.get("wins") if isinstance(data, dict) else None
+        if isinstance(wins, dict) and isinstance(wins.get("threshold"), str):
+            currency = data.get("currency") if isinstance(data.get("currency"), str) else "USD"
+            try:
+                amount = parse_amount(wins["threshold"], currency=currency.strip())
+            except InputError as exc:
+                raise ValueError(f"wins.threshold: {exc.message}") from None
+            data = {**data, "wins": {**wins, "threshold": amount.amount}}
+        return data
+
     @model_validator(mode="after")
     def _build_profiles(self) -> PacerConfig:
         built = dict(DEFAULT_PROFILES)
@@ -263,6 +279,34 @@ class PacerConfig(_Strict):
         return "rep"
 
 
+class _Loader(yaml.SafeLoader):
+    """pacer.yml's YAML: dates stay text, so a wrong one (`2026-13-25`, `2026-02-30`) is refused by the
+    model naming its key instead of crashing the reader; and a key given twice is an error, not a silent
+    last-one-wins."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _unique_keys(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if isinstance(key, str | int | float | bool) and key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{key!r} is given twice (first on line {seen[key] + 1}); keep one", key_node.start_mark
+            )
+        if isinstance(key, str | int | float | bool):
+            seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_keys)
+
+
 def load_config(path: Path | None) -> PacerConfig:
     """Read and validate pacer.yml; `None` means no file (defaults). Raises ConfigError."""
     if path is None:
@@ -274,7 +318,7 @@ def load_config(path: Path | None) -> PacerConfig:
             f"{path}: cannot be read ({exc.strerror or exc}); set PACER_CONFIG to pacer.yml's path"
         ) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -290,6 +334,21 @@ def load_config(path: Path | None) -> PacerConfig:
         raise ConfigError(_describe(path, exc)) from None
 
 
+#: What pacer.yml's reader says instead of the validation library's wording, by its error type.
+PLAIN_WORDS = {
+    "date_from_datetime_parsing": "not a real date: write it as YYYY-MM-DD, such as 2026-12-25",
+    "date_parsing": "not a real date: write it as YYYY-MM-DD, such as 2026-12-25",
+    "date_type": "not a date: write it as YYYY-MM-DD, such as 2026-12-25",
+    "decimal_parsing": "not a number: write it with digits, such as 50000",
+    "decimal_type": "not a number: write it with digits, such as 50000",
+    "int_parsing": "not a whole number: write it with digits, such as 10",
+    "int_from_float": "not a whole number: write it with digits, such as 10",
+    "bool_parsing": "write true or false",
+    "string_type": "write it as text (in quotes if YAML reads it as something else)",
+    "list_type": "write a list, such as [a, b] or one '- item' per line",
+}
+
+
 def _describe(path: Path, exc: ValidationError) -> str:
     lines = []
     for error in exc.errors():
@@ -299,9 +358,17 @@ def _describe(path: Path, exc: ValidationError) -> str:
             key, _, message = message.partition(": ")
         if error["type"] == "extra_forbidden":
             message = "unknown key (check the spelling against pacer.example.yml)"
+        message = PLAIN_WORDS.get(error["type"], message)
+        if key.endswith("channel") and error.get("input") is None:
+            message = (
+                "is empty: a #name after `channel:` is a YAML comment; give the channel id (like C012AB3CD: "
+                "channel details → About → Channel ID)"
+            )
         got = error.get("input")
         shown = (
-            "" if error["type"] in ("extra_forbidden", "missing") or isinstance(got, dict | list) else f" (got {got!r})"
+            ""
+            if error["type"] in ("extra_forbidden", "missing") or got is None or isinstance(got, dict | list)
+            else f" (got {got!r})"
         )
         lines.append(f"{path}: {key}: {message}{shown}")
     return "\n".join(lines)

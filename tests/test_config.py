@@ -1,5 +1,6 @@
 """pacer.yml and the environment: broken settings fail at start, naming the file, key and problem."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -52,7 +53,12 @@ def test_the_shipped_example_is_valid():
     ("text", "key", "problem"),
     [
         ("wins: {channel: general, threshold: 100}", "wins.channel", "channel id"),
-        ("wins: {channel: C0WINS001, threshold: lots}", "wins.threshold", "decimal"),
+        ("wins: {channel: C0WINS001, threshold: lots}", "wins.threshold", "isn't a number"),
+        ("currency: EUR\nwins: {channel: C0WINS001, threshold: $50k}", "wins.threshold", "in EUR"),
+        ("wins:\n  channel: #wins\n  threshold: 50k", "wins.channel", "a #name after `channel:` is a YAML comment"),
+        ("calendar: {holidays: [2026-13-25]}", "calendar.holidays.0", "not a real date: write it as YYYY-MM-DD"),
+        ("calendar: {holidays: [2026-02-30]}", "calendar.holidays.0", "not a real date"),
+        ("appeals: {window_working_days: ten}", "appeals.window_working_days", "not a whole number"),
         ("recognition: booked", "recognition", "'signed' or 'paid'"),
         ("currency: dollars", "currency", "three-letter"),
         ("timezone: Mars/Olympus", "timezone", "IANA"),
@@ -122,3 +128,31 @@ def test_appeal_defaults_are_ten_working_days_to_file_and_five_to_decide():
     config = load_config(None)
     assert (config.appeals.window_working_days, config.appeals.decision_working_days) == (10, 5)
     assert config.reviewer_pool("U0ANY") == []
+
+
+def test_a_key_given_twice_is_an_error_naming_its_line(tmp_path):
+    path = write(tmp_path, "currency: USD\ntimezone: UTC\ncurrency: EUR\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert f"{path}: line 3, column 1" in str(error.value)
+    assert "'currency' is given twice (first on line 1); keep one" in str(error.value)
+
+
+def test_a_nested_key_given_twice_is_an_error_too(tmp_path):
+    path = write(tmp_path, "evaluations:\n  close_at: '06:00'\n  close_at: '07:00'\n")
+    with pytest.raises(ConfigError, match="'close_at' is given twice"):
+        load_config(path)
+
+
+def test_holidays_are_read_as_dates_and_a_threshold_in_any_deal_amount_form(tmp_path):
+    config = load_config(
+        write(
+            tmp_path,
+            "currency: CNY\n"
+            "calendar: {holidays: [2026-12-25, '2027-01-01']}\n"
+            "wins: {channel: C0WINS001, threshold: 5万}\n",
+        )
+    )
+    assert config.calendar.holidays == [date(2026, 12, 25), date(2027, 1, 1)]
+    assert not config.calendar.calendar().is_working_day(date(2026, 12, 25))
+    assert config.wins is not None and config.wins.threshold == Decimal("50000")

@@ -167,3 +167,23 @@ def test_socket_mode_is_used_when_an_app_token_is_set(tmp_path):
         finally:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("text", "first_line", "named"),
+    [
+        ("calendar:\n  holidays: [2026-13-25]\n", "pacer: configuration error", "calendar.holidays.0: not a real date"),
+        ("calendar:\n  holidays: [2026-02-30]\n", "pacer: configuration error", "calendar.holidays.0: not a real date"),
+        ("currency: USD\ncurrency: EUR\n", "pacer: configuration error", "'currency' is given twice"),
+    ],
+)
+def test_a_wrong_date_or_a_key_given_twice_in_pacer_yml_is_one_clear_message_not_a_traceback(
+    tmp_path, text, first_line, named
+):
+    config = tmp_path / "pacer.yml"
+    config.write_text(text, encoding="utf-8")
+    result = pacer(tmp_path, "config", "check", PACER_CONFIG=str(config))
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert output.splitlines()[0] == first_line and named in output
+    assert "Traceback" not in output
