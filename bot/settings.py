@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         description="Slack messages per minute per workspace, shared by every sender (Slack allows several hundred)",
     )
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_scheme(cls, value: str) -> str:
+        """`postgres://` (Heroku's, many hosts' form) is PostgreSQL: SQLAlchemy only knows `postgresql://`."""
+        value = value.strip()
+        return "postgresql://" + value.removeprefix("postgres://") if value.startswith("postgres://") else value
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url_ends_with_slash(cls, value: str) -> str:

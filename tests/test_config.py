@@ -156,3 +156,19 @@ def test_holidays_are_read_as_dates_and_a_threshold_in_any_deal_amount_form(tmp_
     assert config.calendar.holidays == [date(2026, 12, 25), date(2027, 1, 1)]
     assert not config.calendar.calendar().is_working_day(date(2026, 12, 25))
     assert config.wins is not None and config.wins.threshold == Decimal("50000")
+
+
+def test_a_postgres_url_in_the_short_form_many_hosts_give_is_accepted(monkeypatch, tmp_path):
+    from bot.store.engine import make_engine
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", "postgres://pacer:secret@db.example.com:5432/pacer")
+    settings = Settings()
+    assert settings.database_url == "postgresql://pacer:secret@db.example.com:5432/pacer"
+    engine = make_engine(settings.database_url)  # nothing connects until a query
+    assert (engine.url.drivername, engine.url.host, engine.url.database) == (
+        "postgresql+psycopg",
+        "db.example.com",
+        "pacer",
+    )
+    engine.dispose()
