@@ -51,6 +51,48 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+#: How a DATABASE_URL looks (said where one is wrong; not a command, so not phrased as one).
+DATABASE_FORMS = "sqlite:///pacer.db (one machine) or postgresql://pacer:secret@db-host:5432/pacer"
+
+
+def open_database(settings: Settings, *, up_to_date: bool = True) -> Database:
+    """The database of DATABASE_URL, reachable (and, with `up_to_date`, migrated to this code's schema);
+    otherwise one clear message and exit 2 — never a traceback (it goes to the log at DEBUG)."""
+    import logging
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    from bot.store.engine import Database
+    from bot.store.migrate import current_revision, head_revision
+
+    log = logging.getLogger(__name__)
+    try:
+        shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        db = Database(settings.database_url)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        log.debug("DATABASE_URL refused", exc_info=True)
+        raise fail(
+            f"pacer: DATABASE_URL {settings.database_url.split('@')[-1]!r} is not a database address Pacer can "
+            f"use ({type(exc).__name__}).\nSet DATABASE_URL like {DATABASE_FORMS}."
+        ) from None
+    try:
+        current = current_revision(db.engine)
+    except OperationalError as exc:
+        db.dispose()
+        log.debug("database unreachable", exc_info=True)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc).splitlines()[0]
+        raise fail(
+            f"pacer: cannot reach the database {shown}: {reason}\n"
+            f"Check DATABASE_URL (like {DATABASE_FORMS}) and that the database server is running."
+        ) from None
+    if up_to_date and current != head_revision():
+        db.dispose()
+        state = "empty" if current is None else f"at {current}, this code needs {head_revision()}"
+        raise fail(f"pacer: the database schema is not up to date ({state}); run `pacer db upgrade` first")
+    return db
+
+
 def load_settings() -> Settings:
     try:
         return Settings()
@@ -298,8 +340,6 @@ def jobs_run(
     from slack_sdk import WebClient
 
     from bot.jobs import CALLS_SLACK, JOBS, JobContext
-    from bot.store.engine import Database
-    from bot.store.migrate import current_revision, head_revision
 
     chosen = JOBS.get(job or "")
     if job is None or chosen is None:
@@ -312,10 +352,8 @@ def jobs_run(
         raise fail(f"pacer: the {job} job calls Slack: set SLACK_BOT_TOKEN.\n\n{CONNECT_HELP}")
     config = load_pacer_config(settings)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    db = Database(settings.database_url)
+    db = open_database(settings)
     try:
-        if current_revision(db.engine) != head_revision():
-            raise fail("pacer: the database schema is not up to date; run `pacer db upgrade` first")
         configure(settings.log_level)
         context = JobContext(
             db=db, config=config, client=WebClient(token=token, base_url=settings.slack_api_url), now=now
@@ -327,10 +365,9 @@ def jobs_run(
 
 
 def _migrate(settings: Settings) -> list[str]:
-    from bot.store.engine import Database
     from bot.store.migrate import upgrade
 
-    db = Database(settings.database_url)
+    db = open_database(settings, up_to_date=False)
     try:
         applied = upgrade(db.engine)
     finally:
@@ -352,10 +389,9 @@ def db_upgrade() -> None:
 @db_cli.command("status")
 def db_status() -> None:
     """Show the database's schema revision and the newest one this code knows."""
-    from bot.store.engine import Database
     from bot.store.migrate import current_revision, head_revision
 
-    db = Database(load_settings().database_url)
+    db = open_database(load_settings(), up_to_date=False)
     try:
         current, head = current_revision(db.engine), head_revision()
     finally:
@@ -386,9 +422,8 @@ def outbox_status(
     Exits 1 while any message is `unknown`, so a monitor can alert on it.
     """
     from bot.store import outbox
-    from bot.store.engine import Database
 
-    db = Database(load_settings().database_url)
+    db = open_database(load_settings())
     try:
         with db.reading() as session:
             counts = outbox.counts(session)
@@ -424,9 +459,8 @@ def outbox_resolve(
     """Settle an `unknown` message after checking Slack. Pacer never resends an ambiguous message itself."""
     from bot.clock import system_clock
     from bot.store import outbox
-    from bot.store.engine import Database
 
-    db = Database(load_settings().database_url)
+    db = open_database(load_settings())
     try:
         with db.transaction() as session:
             settled = outbox.resolve_unknown(
@@ -465,8 +499,6 @@ def import_csv(
     """
     from bot import importer
     from bot.clock import local_today, system_clock, zone
-    from bot.store.engine import Database
-    from bot.store.migrate import current_revision, head_revision
 
     settings = load_settings()
     config = load_pacer_config(settings)
@@ -478,10 +510,8 @@ def import_csv(
         typer.echo(f"{file.name}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8", err=True)
         raise typer.Exit(code=1) from None
     now = system_clock()
-    db = Database(settings.database_url)
+    db = open_database(settings)
     try:
-        if current_revision(db.engine) != head_revision():
-            raise fail("pacer: the database schema is not up to date; run `pacer db upgrade` first")
         rows, problems = importer.read(
             kind.value,
             text,
@@ -559,7 +589,6 @@ def export_evaluations(
     evaluations gives just the header (CSV) or [] (JSON) and exits 0.
     """
     from bot.services import exports
-    from bot.store.engine import Database
     from scoring.exports import to_csv, to_json
 
     settings = load_settings()
@@ -569,10 +598,10 @@ def export_evaluations(
     read = _period_option(config, period, command="pacer export evaluations --period")
     now, last_month, chosen_period = read.now, read.last_month, read.chosen
     good_period = period if chosen_period is not None else last_month
-    db = Database(settings.database_url)
+    db = open_database(settings)
     try:
         workspace = _workspace_option(
-            db, team_id, example=lambda team: _export_example(good_period, team, format, output), what="to export"
+            db, team_id, corrected=lambda team: _export_example(good_period, team, format, output), what="to export"
         )
         if read.problem is not None or chosen_period is None:
             message = read.problem.message if read.problem is not None else "that period can't be read"
@@ -636,14 +665,11 @@ def _period_option(config: PacerConfig, period: str | None, *, command: str) -> 
     return _PeriodOption(now, last_month, chosen, None)
 
 
-def _workspace_option(db: Database, team_id: str | None, *, example: Callable[[str], str], what: str) -> Any:
+def _workspace_option(db: Database, team_id: str | None, *, corrected: Callable[[str], str], what: str) -> Any:
     """The workspace a report or an export is for (None: the database holds none yet); exits 2 naming the
-    choices when `--team-id` is needed or unknown. `example(team_id)` is the corrected command."""
+    choices when `--team-id` is needed or unknown. `corrected(team_id)` is the command made right."""
     from bot.services import exports
-    from bot.store.migrate import current_revision, head_revision
 
-    if current_revision(db.engine) != head_revision():
-        raise fail("pacer: the database schema is not up to date; run `pacer db upgrade` first")
     try:
         with db.reading() as session:
             return exports.workspace_to_export(session, team_id=team_id)
@@ -651,7 +677,7 @@ def _workspace_option(db: Database, team_id: str | None, *, example: Callable[[s
         if not exc.choices:
             raise fail(f"pacer: {exc.message}") from None
         message = exc.message.replace("to export", what)
-        raise fail(f"pacer: {message}; for example: {example(exc.choices[0].team_id)}") from None
+        raise fail(f"pacer: {message}; for example: {corrected(exc.choices[0].team_id)}") from None
 
 
 class ReportFormat(StrEnum):
@@ -700,7 +726,6 @@ def report_fairness(
     that start with = + - @ (or a tab or carriage return) get a ' in front.
     """
     from bot.services import fairness
-    from bot.store.engine import Database
     from scoring.fairness import to_csv, to_json, to_text
 
     settings = load_settings()
@@ -710,10 +735,10 @@ def report_fairness(
     read = _period_option(config, period, command="pacer report fairness --period")
     now, last_month = read.now, read.last_month
     good_period = period if read.problem is None else last_month
-    db = Database(settings.database_url)
+    db = open_database(settings)
     try:
         workspace = _workspace_option(
-            db, team_id, example=lambda team: _fairness_example(good_period, team, format), what="to report on"
+            db, team_id, corrected=lambda team: _fairness_example(good_period, team, format), what="to report on"
         )
         if read.problem is not None:
             example = _fairness_example(last_month, team_id, format)

@@ -10,3 +10,5 @@ def configure(level: str = "INFO") -> None:
     # slack_sdk logs whole request bodies at DEBUG; never let tokens or payloads reach the log.
     logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLogger().level))
     logging.getLogger("slack_bolt").setLevel(max(logging.INFO, logging.getLogger().level))
+    # the migration tool's own chatter (plugins set up, context impl) is for DEBUG; Pacer says what it applied
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))

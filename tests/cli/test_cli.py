@@ -187,3 +187,44 @@ def test_a_wrong_date_or_a_key_given_twice_in_pacer_yml_is_one_clear_message_not
     assert result.returncode == 2, output
     assert output.splitlines()[0] == first_line and named in output
     assert "Traceback" not in output
+
+
+UNREACHABLE = "postgresql://nobody@127.0.0.1:1/pacer"  # nothing listens on port 1
+
+
+@pytest.mark.parametrize(
+    ("args", "database", "code", "first_line"),
+    [
+        (
+            ("outbox", "status"),
+            "sqlite:///never-upgraded.db",
+            2,
+            "pacer: the database schema is not up to date (empty)",
+        ),
+        (
+            ("jobs", "run", "reminders"),
+            "sqlite:///never-upgraded.db",
+            2,
+            "pacer: the database schema is not up to date",
+        ),
+        (("db", "status"), UNREACHABLE, 2, "pacer: cannot reach the database postgresql://nobody@127.0.0.1:1/pacer"),
+        (("outbox", "status"), "postgres://nobody@127.0.0.1:1/pacer", 2, "pacer: cannot reach the database"),
+        (("db", "upgrade"), "not a url", 2, "pacer: DATABASE_URL 'not a url' is not a database address"),
+    ],
+)
+def test_a_database_that_is_missing_unreachable_or_not_upgraded_is_one_clear_message(
+    tmp_path, args, database, code, first_line
+):
+    result = pacer(tmp_path, *args, DATABASE_URL=database)
+    output = result.stderr
+    assert result.returncode == code, result.stdout + output
+    assert output.splitlines()[0].startswith(first_line), output
+    assert "Traceback" not in output + result.stdout
+
+
+def test_run_with_an_unreachable_database_says_so_in_one_message(tmp_path):
+    result = pacer(tmp_path, "run", SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s", DATABASE_URL=UNREACHABLE)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[0].startswith("pacer: cannot reach the database") and "Traceback" not in result.stderr
+    assert "alembic" not in result.stderr  # the migration tool's chatter stays out of the default log
