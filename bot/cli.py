@@ -37,6 +37,27 @@ cli.add_typer(export_cli, name="export")
 report_cli = typer.Typer(help="Reports for admins, read from the database.", no_args_is_help=True)
 cli.add_typer(report_cli, name="report")
 
+
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"pacer {version('pacer')}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("pacer (not installed: run `make run` or `pip install -e .`)")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _options(
+    show_version: Annotated[
+        bool, typer.Option("--version", help="Print Pacer's version and exit.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Pacer: sales performance management inside Slack."""
+
+
 CONNECT_HELP = """\
 Create the Slack app from manifest.yml (https://api.slack.com/apps → Create New App → From a manifest),
 install it to your workspace, then put the values in .env or the environment:
@@ -141,6 +162,7 @@ def run(
     config = load_pacer_config(settings)
     configure(settings.log_level)
     _migrate(settings)
+    _check_slack(settings)
     from bot.scheduler import AnotherSchedulerRuns
     from bot.server import serve_http, serve_socket_mode
 
@@ -151,6 +173,49 @@ def run(
             serve_http(settings, config)
     except AnotherSchedulerRuns as exc:
         raise fail(str(exc)) from None
+
+
+#: What Slack's auth.test errors mean for the person starting Pacer, and what to do.
+TOKEN_PROBLEMS = {
+    "invalid_auth": "Slack does not accept SLACK_BOT_TOKEN (invalid_auth): copy the Bot User OAuth Token (xoxb-…) "
+    "again from OAuth & Permissions",
+    "not_authed": "SLACK_BOT_TOKEN is empty (not_authed)",
+    "token_revoked": "SLACK_BOT_TOKEN was revoked (token_revoked): reinstall the app, then copy its new token",
+    "account_inactive": "the app's bot user is deactivated (account_inactive): reinstall the app to the workspace",
+    "token_expired": "SLACK_BOT_TOKEN has expired (token_expired): Pacer needs a token without rotation",
+}
+
+
+def _check_slack(settings: Settings) -> None:
+    """Before serving: Slack accepts the bot token and can be reached — else one message and exit 2."""
+    import logging
+
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    assert settings.slack_bot_token is not None
+    quiet = logging.getLogger("pacer.slack_check")  # the outcome is said below, once: no retries, no log lines
+    quiet.propagate, quiet.disabled = False, True
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=10,
+        logger=quiet,
+        retry_handlers=[],
+    )
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+        problem = TOKEN_PROBLEMS.get(error, f"Slack refused the bot token ({error})")
+        raise fail(f"pacer: cannot start: {problem}.\n\n{CONNECT_HELP}") from None
+    except OSError as exc:
+        logging.getLogger(__name__).debug("Slack unreachable", exc_info=True)
+        reason = getattr(exc, "reason", None) or exc
+        raise fail(
+            f"pacer: cannot start: Slack can't be reached at {settings.slack_api_url} ({reason}). Check this "
+            "machine's network and proxy settings (HTTPS_PROXY), or SLACK_API_URL if you set it."
+        ) from None
 
 
 NO_CREDENTIALS = (
@@ -288,6 +353,7 @@ def scheduler_only(
     config = load_pacer_config(settings)
     configure(settings.log_level)
     _migrate(settings)
+    _check_slack(settings)
     from bot.scheduler import AnotherSchedulerRuns
     from bot.server import serve_scheduler
 

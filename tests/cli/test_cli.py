@@ -228,3 +228,48 @@ def test_run_with_an_unreachable_database_says_so_in_one_message(tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines[0].startswith("pacer: cannot reach the database") and "Traceback" not in result.stderr
     assert "alembic" not in result.stderr  # the migration tool's chatter stays out of the default log
+
+
+def test_version_prints_the_installed_version(tmp_path):
+    from importlib.metadata import version
+
+    result = pacer(tmp_path, "--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"pacer {version('pacer')}"
+
+
+def test_run_with_a_token_slack_refuses_says_so_in_one_message_before_serving(tmp_path, empty_database_url):
+    with FakeSlack() as slack:
+        result = pacer(
+            tmp_path,
+            "run",
+            SLACK_BOT_TOKEN="xoxb-wrong",
+            SLACK_SIGNING_SECRET="s",
+            SLACK_API_URL=slack.url,
+            DATABASE_URL=empty_database_url,
+        )
+        assert [c.method for c in slack.calls()] == ["auth.test"]
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2
+    assert lines[0].startswith("pacer: applied migrations")  # the database first, then Slack
+    assert lines[1] == (
+        "pacer: cannot start: Slack does not accept SLACK_BOT_TOKEN (invalid_auth): copy the Bot User OAuth Token "
+        "(xoxb-…) again from OAuth & Permissions."
+    )
+    assert "Traceback" not in result.stderr and "Worker failed to boot" not in result.stderr
+
+
+def test_run_with_slack_unreachable_says_so_in_one_message(tmp_path, empty_database_url):
+    result = pacer(
+        tmp_path,
+        "run",
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_SIGNING_SECRET="s",
+        SLACK_API_URL="http://127.0.0.1:1/api/",
+        DATABASE_URL=empty_database_url,
+    )
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2
+    assert lines[1:] == [
+        "pacer: cannot start: Slack can't be reached at http://127.0.0.1:1/api/ ([Errno 111] Connection refused). "
+        "Check this machine's network and proxy settings (HTTPS_PROXY), or SLACK_API_URL if you set it."
+    ]
