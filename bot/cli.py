@@ -467,6 +467,34 @@ def db_status() -> None:
         raise typer.Exit(code=1)
 
 
+MANIFEST_PLACEHOLDER = "https://pacer.example.com"
+
+
+@cli.command("manifest")
+def manifest(
+    url: Annotated[str, typer.Option("--url", help="the public https:// address that reaches `pacer run`")],
+) -> None:
+    """Print manifest.yml with your public URL in every place Slack needs it (paste it into Slack)."""
+    from pathlib import Path as _Path
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
+        raise fail(
+            f"pacer: --url {url!r} is not an https:// address (Slack sends requests only over HTTPS); "
+            "for example: pacer manifest --url https://pacer.acme-sales.com"
+        )
+    base = f"https://{parts.netloc}{parts.path.rstrip('/')}"
+    source = _Path(__file__).resolve().parent.parent / "manifest.yml"
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError:
+        raise fail(
+            f"pacer: manifest.yml is not next to this installation ({source}); run it from the checkout"
+        ) from None
+    typer.echo(text.replace(MANIFEST_PLACEHOLDER, base), nl=False)
+
+
 @config_cli.command("check")
 def config_check() -> None:
     """Validate pacer.yml (PACER_CONFIG) and print what it sets."""
@@ -477,6 +505,37 @@ def config_check() -> None:
         f"{path or 'no pacer.yml (defaults)'}: OK — currency {config.currency}, deals count when "
         f"{config.recognition}, {len(config.product_lines)} product line(s), {len(config.teams)} team(s)"
     )
+    for line in _config_summary(config, settings):
+        typer.echo(f"  {line}")
+
+
+def _config_summary(config: PacerConfig, settings: Settings) -> list[str]:
+    """What pacer.yml sets, a line each, and where the other commands would keep their data."""
+    from sqlalchemy.engine import make_url
+
+    lines = [f"timezone {config.timezone} (for members whose Slack profile has none)"]
+    lines += [f"product line {line.name}{' (premium)' if line.premium else ''}" for line in config.product_lines]
+    if config.wins is not None:
+        lines.append(f"wins channel {config.wins.channel}, deals of {config.wins.threshold} {config.currency} or more")
+    for team in config.teams:
+        members = ", ".join(team.members) or "no members yet"
+        extra = f", profile {team.profile}" if team.profile else ""
+        extra += f", reviewers {', '.join(team.reviewers)}" if team.reviewers else ""
+        lines.append(f"team {team.name}: manager {team.manager}; members {members}{extra}")
+    lines.append(f"admins {', '.join(config.admins) or 'none (nobody can change settings in Slack)'}")
+    lines.append(f"appeal reviewers {', '.join(config.reviewers) or 'none (the admins decide appeals)'}")
+    for name, profile in sorted(config.all_profiles.items()):
+        default = " (default)" if name == config.default_profile else ""
+        every = "monthly" if profile.cadence == "month" else "quarterly"
+        metrics = ", ".join(line.metric for line in profile.scorecard.lines)
+        lines.append(f"profile {name}{default}: {every}; {metrics}")
+    calendar = config.calendar
+    weekend = ", ".join(calendar.weekend)
+    lines.append(f"calendar: weekend {weekend}; {len(calendar.holidays)} holiday(s)")
+    lines.append(f"period close at {config.evaluations.close_at} {config.timezone}")
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    lines.append(f"database (DATABASE_URL) for the other commands: {database}")
+    return lines
 
 
 @outbox_cli.command("status")

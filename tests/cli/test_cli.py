@@ -78,6 +78,12 @@ def test_db_upgrade_creates_the_schema_once(tmp_path, empty_database_url):
 def test_config_check_summarises_a_valid_file(tmp_path):
     result = pacer(tmp_path, "config", "check", PACER_CONFIG=str(ROOT / "pacer.example.yml"))
     assert result.returncode == 0 and "OK" in result.stdout and "2 product line(s)" in result.stdout
+    lines = result.stdout.splitlines()
+    assert "  team East: manager U0123MANAGER; members U0123REPAAA, U0123REPBBB" in lines
+    assert "  product line Enterprise (premium)" in lines and "  admins U0123ADMIN" in lines
+    assert "  wins channel C0123456789, deals of 50000 USD or more" in lines
+    assert "  profile hunter (default): monthly; revenue, new_customers, new_leads, activities" in lines
+    assert any(line.startswith("  database (DATABASE_URL) for the other commands: sqlite:///") for line in lines)
 
 
 def free_port() -> int:
@@ -273,3 +279,24 @@ def test_run_with_slack_unreachable_says_so_in_one_message(tmp_path, empty_datab
         "pacer: cannot start: Slack can't be reached at http://127.0.0.1:1/api/ ([Errno 111] Connection refused). "
         "Check this machine's network and proxy settings (HTTPS_PROXY), or SLACK_API_URL if you set it."
     ]
+
+
+def test_manifest_puts_the_public_url_in_every_place_slack_needs_it(tmp_path):
+    import yaml
+
+    result = pacer(tmp_path, "manifest", "--url", "https://pacer.acme-sales.com/")
+    assert result.returncode == 0, result.stderr
+    assert "pacer.example.com" not in result.stdout
+    manifest = yaml.safe_load(result.stdout)
+    urls = [command["url"] for command in manifest["features"]["slash_commands"]]
+    urls += [
+        manifest["settings"]["event_subscriptions"]["request_url"],
+        manifest["settings"]["interactivity"]["request_url"],
+    ]
+    assert len(urls) >= 10 and set(urls) == {"https://pacer.acme-sales.com/slack/events"}
+
+
+def test_manifest_refuses_an_address_slack_would_not_call(tmp_path):
+    result = pacer(tmp_path, "manifest", "--url", "http://pacer.acme-sales.com")
+    assert result.returncode == 2
+    assert result.stderr.startswith("pacer: --url 'http://pacer.acme-sales.com' is not an https:// address")

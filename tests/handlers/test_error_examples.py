@@ -857,6 +857,7 @@ CLI_CASES = {
     "export-without-a-workspace": ["export", "evaluations", "--period", "last-month"],
     "fairness-unknown-period": ["report", "fairness", "--period", "2026-13", "--format", "csv"],
     "fairness-without-a-workspace": ["report", "fairness", "--format", "json"],
+    "manifest-not-https": ["manifest", "--url", "http://pacer.acme-sales.com"],
     # the console refuses the bot's own database; its example starts the console on stdin's end of input
     "console-on-the-bots-database": ["console", "--database", "{DATABASE_URL}"],
 }
