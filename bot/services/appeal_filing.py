@@ -526,8 +526,9 @@ def withdraw(
     source: str,
 ) -> Withdrawn | NotOpen:
     """The appellant withdraws their open appeal: withdrawn (it can no longer be decided), its reminders
-    cancelled, whoever had the case told and the case rewritten without its Decide button, the check-in's
-    next step rewritten, audited. Anyone else's appeal is `NoSuchAppeal`; one no longer open is `NotOpen`."""
+    cancelled, whoever had the case told and the case rewritten without its Decide button, the manager and
+    the check-in thread told, the check-in's next step rewritten, audited. Anyone else's appeal is
+    `NoSuchAppeal`; one no longer open is `NotOpen`."""
     row = store.locked(session, workspace_id=caller.workspace_id, appeal_id=appeal_id)
     if row is None or row.appellant_user_id != caller.user_id:
         raise NoSuchAppeal(appeal_id)
@@ -543,6 +544,17 @@ def withdraw(
         messages.append((key(appeal.id, f"withdrawn:{user}"), user, render.withdrawn(appeal, context)))
         case = key(appeal.id, f"case:{user}")
         messages.append((f"{case}@withdrawn", None, outbox.rewrite(render.case_closed(appeal, context)), case))
+    if appeal.manager_user_id and appeal.manager_user_id not in context.deciders(appeal):
+        messages.append(
+            (
+                key(appeal.id, f"withdrawn:{appeal.manager_user_id}"),
+                appeal.manager_user_id,
+                render.withdrawal_notice(appeal, context),
+            )
+        )
+    if context.thread:
+        parent = checkin_service.parent_key(appeal.evaluation_id)
+        messages.append((key(appeal.id, "thread@withdrawn"), None, render.withdrawal_notice(appeal, context), parent))
     outbox.enqueue_many(session, workspace_id=caller.workspace_id, kind=KIND, messages=messages, now=now)
     rewrite_next_step(session, caller.workspace_id, appeal.evaluation_id, checkin_render, now=now)
     audit.record(

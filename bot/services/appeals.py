@@ -228,6 +228,11 @@ class Render(Protocol):
         """To whoever had the case: the rep withdrew it, nothing to decide."""
         ...
 
+    def withdrawal_notice(self, appeal: AppealView, context: CaseContext) -> dict[str, Any]:
+        """To the evaluating manager and in the check-in thread: the rep withdrew their appeal, and the
+        evaluation stands as it was frozen."""
+        ...
+
     def case_closed(self, appeal: AppealView, context: CaseContext) -> dict[str, Any]:
         """The case rewritten once it can no longer be decided (withdrawn): the same facts, no Decide button."""
         ...

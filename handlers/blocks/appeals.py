@@ -429,6 +429,14 @@ class AppealMessages:
         )
         return _payload(text, [section(body)])
 
+    def withdrawal_notice(self, appeal: AppealView, context: CaseContext) -> dict[str, Any]:
+        text = f"{context.rep_name} withdrew appeal {appeal.number}: the evaluation stands as frozen."
+        body = (
+            f"*{mention(appeal.appellant_user_id)} withdrew appeal {appeal.number}* "
+            f"({escape(context.period_label)}): nothing will be decided, and the evaluation stands as frozen."
+        )
+        return _payload(text, [section(body)])
+
     def due_soon(self, appeal: AppealView, context: CaseContext) -> dict[str, Any]:
         text = f"Reminder: appeal {appeal.number} ({context.period_label}) is due for a decision soon."
         body = (

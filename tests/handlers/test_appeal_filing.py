@@ -385,7 +385,7 @@ def test_appeal_status_lists_the_callers_own_appeals_with_a_withdraw_button(pace
     assert "You have filed no appeals" in other.text and "AP-1" not in other.text
 
 
-def test_withdrawing_cancels_the_reminders_tells_the_reviewer_and_removes_the_decide_button(
+def test_withdrawing_cancels_the_reminders_tells_reviewer_manager_and_thread_and_removes_the_decide_button(
     pacer: Pacer, slack: FakeSlack, thread: Thread
 ):
     file(pacer, thread)
@@ -404,6 +404,9 @@ def test_withdrawing_cancels_the_reminders_tells_the_reviewer_and_removes_the_de
     rewrite = [c.args for c in slack.calls("chat.update") if c.args.get("ts") == case["ts"]]
     assert rewrite and "withdrawn by the rep" in json.dumps(rewrite[-1])
     assert ids.APPEAL_DECIDE not in json.dumps(rewrite[-1])
+    manager_dm = texts(slack.messages(slack.dm_channel(MANAGER)))
+    assert "withdrew appeal AP-1: the evaluation stands as frozen" in manager_dm
+    assert "withdrew appeal AP-1" in texts(slack.thread(thread.channel, thread.parent_ts))
     [audit] = reads.audit(pacer.db, "appeal.withdrawn")
     assert audit.actor == REP and audit.after and audit.after["status"] == "withdrawn"
     again = pacer.command(REP, "/appeal", "withdraw AP-1")
