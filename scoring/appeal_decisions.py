@@ -8,7 +8,7 @@ message on its field and nothing is stored.
 - `decision`: upheld, partly_upheld or rejected;
 - `rationale`: required, at least `RATIONALE_MIN` and at most `RATIONALE_MAX` characters;
 - `corrected_<metric>`: a corrected actual per disputed metric, read in the metric's unit as goal values
-  are (`parse_goal_value`: `12.5k`, `14`, `60%`, `4.5`). Upheld or partly upheld: at least one, each
+  are, 0 allowed (`parse_actual_value`: `12.5k`, `14`, `60%`, `4.5`, `0`). Upheld or partly upheld: at least one, each
   different from the frozen actual. Rejected: none.
 """
 
@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Literal
 
 from scoring.errors import FieldErrors, InputError
-from scoring.goal_values import parse_goal_value, value_example, value_shape
+from scoring.goal_values import parse_actual_value, value_example, value_shape
 from scoring.metrics import Unit, plain_number
 
 Outcome = Literal["upheld", "partly_upheld", "rejected"]
@@ -133,7 +133,7 @@ def _value(text: str, line: Disputed, currency: str, errors: dict[str, str]) -> 
         )
         return None
     try:
-        return parse_goal_value(text, metric_name=line.metric, currency=currency, example="")
+        return parse_actual_value(text, metric_name=line.metric, currency=currency)
     except InputError as error:
         message = error.message.replace("needs a target", "needs a value")
         errors[block] = f"{message} (e.g. {value_example(line.unit)})"

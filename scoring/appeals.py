@@ -26,7 +26,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from scoring.errors import FieldErrors, InputError
-from scoring.goal_values import parse_goal_value, value_example
+from scoring.goal_values import parse_actual_value, value_example
 from scoring.metrics import Unit
 from scoring.periods import Calendar
 from scoring.requests import Problem, clean_text, no_mentions
@@ -136,7 +136,7 @@ def check_appeal(
     """The appeal in `fields` (`reason`, `evidence`, `requested_<metric>`) with the disputed `lines` chosen.
 
     `metrics`: the appealed evaluation's scorecard metrics and their units, in scorecard order; a requested
-    value is read in its metric's unit as a target is (`parse_goal_value`). Raises `FieldErrors` naming
+    value is read in its metric's unit as a target is, 0 allowed (`parse_actual_value`). Raises `FieldErrors` naming
     every wrong field: no line, a line not on this scorecard, a reason under 20 or over 3,000 characters,
     evidence over 3,000, mention or channel-alert markup, a requested value that is not a number for its
     metric, or a value for a metric that is not disputed.
@@ -173,7 +173,7 @@ def check_appeal(
             errors[block] = f"The value is too long: write a number such as {value_example(unit)}."
         else:
             try:
-                requested[metric_name] = parse_goal_value(text, metric_name=metric_name, currency=currency, example="")
+                requested[metric_name] = parse_actual_value(text, metric_name=metric_name, currency=currency)
             except InputError as error:
                 errors[block] = f"{error.message} (e.g. {value_example(unit)})"
     if errors:

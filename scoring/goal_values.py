@@ -1,7 +1,8 @@
 """Goal values as people type them, and splitting a team goal into exact per-rep parts.
 
 `parse_goal_value` reads a target in the metric's unit (money, count, percent, score) and checks
-it with `scorecard.check_target`; `split` divides a team total so the parts add up exactly
+it with `scorecard.check_target`; `parse_actual_value` reads a measured figure the same way, where 0
+is a real answer (an appeal's requested or corrected value); `split` divides a team total so the parts add up exactly
 (money to the cent, counts to whole numbers), remainders going largest first, ties by name.
 """
 
@@ -29,6 +30,8 @@ _SHAPES: dict[Unit, str] = {
     "percent": "a percentage such as 60% (or the fraction 0.6)",
     "score": f"a score from {CSAT_MIN} to {CSAT_MAX} such as 4.5",
 }
+_ZERO = re.compile(r"(?:[$€¥£]|[A-Z]{3})?\s*0+(?:\.0+)?\s*(?:%|[A-Z]{3})?", re.IGNORECASE)
+"""Zero as people write it in any unit: `0`, `0.00`, `$0`, `0%`, `0 USD`."""
 ADDITIVE_UNITS: tuple[Unit, ...] = ("money", "count")
 """Units whose team total is the sum of the reps' values, so a team goal can be split."""
 
@@ -93,6 +96,22 @@ def parse_goal_value(text: str, *, metric_name: str, currency: str, example: str
     if problem is not None:
         raise refuse(problem)
     return value.normalize() if unit != "money" else value
+
+
+def parse_actual_value(text: str, *, metric_name: str, currency: str) -> Decimal:
+    """A measured figure for metric `metric_name` (an appeal's requested or corrected actual): read as
+    `parse_goal_value` reads a target, except that 0 is allowed — none of it happened is a real figure
+    (“that new customer was a returning one: 0 new customers”). Its errors carry no example: the
+    forms that use it add one in the metric's unit."""
+    cleaned = unicodedata.normalize("NFKC", text or "").strip()
+    if cleaned and _ZERO.fullmatch(cleaned):
+        return Decimal(0)
+    try:
+        return parse_goal_value(text, metric_name=metric_name, currency=currency, example="")
+    except InputError as error:
+        if "more than 0" not in error.message:
+            raise
+        raise InputError(f"{metric_name} can't be below 0 (0 means none).", field="value") from None
 
 
 def quantum(unit: Unit) -> Decimal:

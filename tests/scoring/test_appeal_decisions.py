@@ -71,3 +71,14 @@ def test_the_service_check_refuses_a_decision_the_form_rules_would_not_make() ->
     assert consistent(Decision("rejected", RATIONALE, {"revenue": Decimal(1)}), disputed=("revenue",))
     assert consistent(Decision("upheld", RATIONALE, {}), disputed=("revenue",))
     assert consistent(Decision("rejected", "short", {}), disputed=("revenue",))
+
+
+@pytest.mark.parametrize("zero", ["0", "0.00", "$0", "0 USD"])
+def test_a_corrected_actual_may_be_zero_when_none_of_it_happened(zero: str) -> None:
+    decision = check_decision(fields(revenue=zero, new_leads="0"), disputed=(REVENUE, LEADS), currency="USD")
+    assert decision.corrected == {"revenue": Decimal(0), "new_leads": Decimal(0)}
+
+
+def test_a_corrected_zero_equal_to_a_frozen_zero_is_refused() -> None:
+    frozen_zero = Disputed(metric="new_leads", unit="count", frozen=Decimal(0))
+    assert "already frozen" in errors(fields(new_leads="0"), frozen_zero)["corrected_new_leads"]

@@ -97,3 +97,9 @@ def test_the_deadline_is_a_working_day_and_later_than_the_start(start: datetime,
     end = working_days_end(aware, days, tz=SHANGHAI, calendar=WEEKDAYS)
     assert end > aware and WEEKDAYS.is_working_day(end.astimezone(SHANGHAI).date())
     assert working_day_before(end, tz=SHANGHAI, at=time(9), calendar=WEEKDAYS) < end
+
+
+def test_a_requested_value_may_be_zero_but_not_below():
+    form = check(["new_customers", "repurchase_rate"], requested_new_customers="0", requested_repurchase_rate="0%")
+    assert form.requested == {"new_customers": Decimal(0), "repurchase_rate": Decimal(0)}
+    assert "can't be below 0" in errors(["new_customers"], requested_new_customers="-1")["requested_new_customers"]
