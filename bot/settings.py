@@ -11,6 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 
 
+def default_web_concurrency() -> int:
+    """gunicorn worker processes when WEB_CONCURRENCY is not set: the CPUs of this machine, plus one."""
+    return (os.cpu_count() or 1) + 1
+
+
 class Settings(BaseSettings):
     """Everything a Pacer process reads from its environment. Nothing is read at import time."""
 
@@ -25,7 +30,7 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     host: str = "0.0.0.0"
     web_concurrency: int = Field(
-        default_factory=lambda: (os.cpu_count() or 1) + 1, ge=1, le=64, description="gunicorn worker processes"
+        default_factory=default_web_concurrency, ge=1, le=64, description="gunicorn worker processes"
     )
     web_threads: int = Field(default=1, ge=1, le=256, description="request threads per worker process")
     log_level: str = "INFO"
