@@ -34,7 +34,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 db_cli = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
-config_cli = typer.Typer(help="pacer.yml.", no_args_is_help=True)
+config_cli = typer.Typer(help="pacer.yml (PACER_CONFIG): check it and see what it sets.", no_args_is_help=True)
 jobs_cli = typer.Typer(help="Scheduled jobs: list them, or run one now.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(config_cli, name="config")
