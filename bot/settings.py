@@ -64,6 +64,14 @@ class Settings(BaseSettings):
             raise ValueError("SLACK_API_URL must be an http(s) URL, e.g. https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"LOG_LEVEL {value!r} is not a level: use DEBUG, INFO (the default), WARNING or ERROR")
+        return level
+
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

@@ -87,6 +87,31 @@ def test_a_pacer_yml_that_is_missing_a_folder_not_yaml_or_not_utf8_is_named_with
     assert said.lines[1].startswith(str(tmp_path)) and problem in said.lines[1]
 
 
+# --- the environment ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        (
+            "LOG_LEVEL",
+            "verbose",
+            "LOG_LEVEL: LOG_LEVEL 'verbose' is not a level: use DEBUG, INFO (the default), WARNING",
+        ),
+        (
+            "SLACK_API_URL",
+            "slack.com/api",
+            "SLACK_API_URL: SLACK_API_URL must be an http(s) URL, e.g. https://slack.com/api/",
+        ),
+        ("PORT", "http", "PORT: Input should be a valid integer"),
+    ],
+)
+def test_a_setting_the_environment_gets_wrong_is_named_with_what_it_takes(say, name, value, problem):
+    said = say("db", "upgrade", **{name: value})
+    assert said.code == 2 and said.first == "pacer: the environment has invalid settings:", said.lines
+    assert len(said.lines) == 2 and said.lines[1].startswith(f"  {problem}"), said.lines
+
+
 # --- the database --------------------------------------------------------------------------------
 
 
