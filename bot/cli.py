@@ -14,18 +14,27 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from bot.cli_errors import CONNECT_HELP, DATABASE_FORMS
 from bot.config import ConfigError, PacerConfig, load_config
 from bot.logs import configure
-from bot.settings import Settings
+from bot.settings import Settings, default_web_concurrency
 
 if TYPE_CHECKING:  # the commands import what they use when they run: `pacer --help` stays quick
     from bot.store.engine import Database
     from scoring.errors import InputError
     from scoring.periods import Period
 
-cli = typer.Typer(help="Pacer: sales performance management inside Slack.", no_args_is_help=True, add_completion=False)
+# Plain help text: Typer's boxed (Rich) help labels every flag `<bool>` since 0.29, and the plain one
+# wraps each paragraph to the terminal. A crash never reaches Typer's traceback printer (bot.cli_errors.run).
+cli = typer.Typer(
+    help="Pacer: sales performance management inside Slack.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
 db_cli = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
-config_cli = typer.Typer(help="pacer.yml.", no_args_is_help=True)
+config_cli = typer.Typer(help="pacer.yml (PACER_CONFIG): check it and see what it sets.", no_args_is_help=True)
 jobs_cli = typer.Typer(help="Scheduled jobs: list them, or run one now.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(config_cli, name="config")
@@ -51,20 +60,17 @@ def _version(asked: bool) -> None:
 
 @cli.callback()
 def _options(
-    show_version: Annotated[
+    show_version: Annotated[  # noqa: ARG001 — handled by its callback, eagerly
         bool, typer.Option("--version", help="Print Pacer's version and exit.", callback=_version, is_eager=True)
     ] = False,
 ) -> None:
     """Pacer: sales performance management inside Slack."""
-
-
-CONNECT_HELP = """\
-Create the Slack app from manifest.yml (https://api.slack.com/apps → Create New App → From a manifest),
-install it to your workspace, then put the values in .env or the environment:
-  SLACK_BOT_TOKEN       OAuth & Permissions → Bot User OAuth Token (xoxb-…)
-  SLACK_SIGNING_SECRET  Basic Information → App Credentials → Signing Secret (HTTP mode)
-  SLACK_APP_TOKEN       Basic Information → App-Level Tokens, scope connections:write (xapp-…, Socket Mode)
-See README.md, section "Connect to Slack"."""
+    try:
+        level = Settings().log_level
+    except ValidationError:
+        return  # the command itself says what is wrong with the environment
+    if level.strip().upper() == "DEBUG":  # every command logs, tracebacks included; others log where they serve
+        configure("DEBUG")
 
 
 def fail(message: str) -> typer.Exit:
@@ -72,41 +78,52 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-#: How a DATABASE_URL looks (said where one is wrong; not a command, so not phrased as one).
-DATABASE_FORMS = "sqlite:///pacer.db (one machine) or postgresql://pacer:secret@db-host:5432/pacer"
-
-
 def open_database(settings: Settings, *, up_to_date: bool = True) -> Database:
     """The database of DATABASE_URL, reachable (and, with `up_to_date`, migrated to this code's schema);
     otherwise one clear message and exit 2 — never a traceback (it goes to the log at DEBUG)."""
+    return open_database_url(settings.database_url, up_to_date=up_to_date)
+
+
+def open_database_url(url: str, *, up_to_date: bool = True, name: str = "DATABASE_URL") -> Database:
+    """`open_database` for a URL given some other way (`pacer console --database`)."""
     import logging
 
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+    from bot.cli_errors import database_problem
     from bot.store.engine import Database
     from bot.store.migrate import current_revision, head_revision
 
-    log = logging.getLogger(__name__)
+    log = logging.getLogger("bot.cli")  # also when run as `python -m bot.cli`
     try:
-        shown = make_url(settings.database_url).render_as_string(hide_password=True)
-        db = Database(settings.database_url)
-    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-        log.debug("DATABASE_URL refused", exc_info=True)
+        parsed = make_url(url)
+        shown = parsed.render_as_string(hide_password=True)
+    except (ArgumentError, ValueError) as exc:
+        log.debug("%s refused", name, exc_info=True)
         raise fail(
-            f"pacer: DATABASE_URL {settings.database_url.split('@')[-1]!r} is not a database address Pacer can "
-            f"use ({type(exc).__name__}).\nSet DATABASE_URL like {DATABASE_FORMS}."
+            f"pacer: {name} {url.split('@')[-1]!r} is not a database address Pacer can use "
+            f"({type(exc).__name__}).\nSet {name} like {DATABASE_FORMS}."
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise fail(
+            f"pacer: {name} names a {parsed.get_backend_name()} database; Pacer keeps its data in SQLite or "
+            f"PostgreSQL.\nSet {name} like {DATABASE_FORMS}."
+        )
+    try:
+        db = Database(url)
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+        log.debug("%s refused", name, exc_info=True)
+        raise fail(
+            f"pacer: {name} {url.split('@')[-1]!r} is not a database address Pacer can use "
+            f"({type(exc).__name__}).\nSet {name} like {DATABASE_FORMS}."
         ) from None
     try:
         current = current_revision(db.engine)
-    except OperationalError as exc:
+    except DBAPIError as exc:
         db.dispose()
-        log.debug("database unreachable", exc_info=True)
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc).splitlines()[0]
-        raise fail(
-            f"pacer: cannot reach the database {shown}: {reason}\n"
-            f"Check DATABASE_URL (like {DATABASE_FORMS}) and that the database server is running."
-        ) from None
+        log.debug("database unusable", exc_info=True)
+        raise fail(database_problem(url, shown, exc)) from None
     if up_to_date and current != head_revision():
         db.dispose()
         state = "empty" if current is None else f"at {current}, this code needs {head_revision()}"
@@ -118,7 +135,9 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "\n".join(f"  {'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        problems = "\n".join(
+            f"  {'.'.join(map(str, e['loc'])).upper()}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+        )
         raise fail(f"pacer: the environment has invalid settings:\n{problems}") from None
 
 
@@ -131,24 +150,36 @@ def load_pacer_config(settings: Settings) -> PacerConfig:
 
 @cli.command()
 def run(
-    port: Annotated[int | None, typer.Option(help="HTTP port (default PORT or 3000)")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="HTTP port (default: PORT, else 3000); HTTP mode only", min=1, max=65535)
+    ] = None,
     workers: Annotated[
-        int | None, typer.Option(help="gunicorn worker processes (default WEB_CONCURRENCY or 2)")
+        int | None,
+        typer.Option(
+            help=f"gunicorn worker processes (default: WEB_CONCURRENCY, else CPUs + 1 = {default_web_concurrency()} "
+            "on this machine); HTTP mode only",
+            min=1,
+            max=64,
+        ),
     ] = None,
     scheduler: Annotated[
         bool | None,
         typer.Option(
             "--scheduler/--no-scheduler",
-            help="run the scheduler in this deployment (default PACER_SCHEDULER or on); "
+            help="run the scheduler in this deployment (default: PACER_SCHEDULER, else on); "
             "turn it off for every web process but one, or run `pacer scheduler` separately",
         ),
     ] = None,
 ) -> None:
     """Start the bot: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on /slack/events.
 
-    The scheduler runs too, once per deployment whatever the number of workers, unless --no-scheduler
-    or PACER_SCHEDULER=off.
+    First it applies pending database migrations and checks the bot token with Slack. HTTP mode
+    listens on HOST (default 0.0.0.0) and the port, with WEB_THREADS request threads (default 1)
+    in each worker process. The scheduler runs too, once per deployment whatever the number of
+    workers, unless --no-scheduler or PACER_SCHEDULER=off.
     """
+    from bot import cli_errors
+
     settings = load_settings()
     if port is not None:
         settings.port = port
@@ -159,7 +190,15 @@ def run(
     missing = settings.missing_for_run()
     if missing:
         raise fail(f"pacer: cannot start: missing {', '.join(missing)}.\n\n{CONNECT_HELP}")
+    if settings.slack_app_token is not None:
+        problem = cli_errors.app_token_form_problem(settings.slack_app_token.get_secret_value())
+        if problem is not None:
+            raise fail(problem)
     config = load_pacer_config(settings)
+    if not settings.socket_mode:  # before anything is done; gunicorn itself would retry for 5 s, then fail
+        problem = cli_errors.port_problem(settings.host, settings.port)
+        if problem is not None:
+            raise fail(problem)
     configure(settings.log_level)
     _migrate(settings)
     _check_slack(settings)
@@ -173,49 +212,20 @@ def run(
             serve_http(settings, config)
     except AnotherSchedulerRuns as exc:
         raise fail(str(exc)) from None
-
-
-#: What Slack's auth.test errors mean for the person starting Pacer, and what to do.
-TOKEN_PROBLEMS = {
-    "invalid_auth": "Slack does not accept SLACK_BOT_TOKEN (invalid_auth): copy the Bot User OAuth Token (xoxb-…) "
-    "again from OAuth & Permissions",
-    "not_authed": "SLACK_BOT_TOKEN is empty (not_authed)",
-    "token_revoked": "SLACK_BOT_TOKEN was revoked (token_revoked): reinstall the app, then copy its new token",
-    "account_inactive": "the app's bot user is deactivated (account_inactive): reinstall the app to the workspace",
-    "token_expired": "SLACK_BOT_TOKEN has expired (token_expired): Pacer needs a token without rotation",
-}
+    except Exception as exc:
+        problem = cli_errors.socket_mode_problem(settings, exc) if settings.socket_mode else None
+        if problem is None:
+            raise
+        raise fail(problem) from None
 
 
 def _check_slack(settings: Settings) -> None:
     """Before serving: Slack accepts the bot token and can be reached — else one message and exit 2."""
-    import logging
+    from bot.cli_errors import slack_problem
 
-    from slack_sdk import WebClient
-    from slack_sdk.errors import SlackApiError
-
-    assert settings.slack_bot_token is not None
-    quiet = logging.getLogger("pacer.slack_check")  # the outcome is said below, once: no retries, no log lines
-    quiet.propagate, quiet.disabled = False, True
-    client = WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        timeout=10,
-        logger=quiet,
-        retry_handlers=[],
-    )
-    try:
-        client.auth_test()
-    except SlackApiError as exc:
-        error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
-        problem = TOKEN_PROBLEMS.get(error, f"Slack refused the bot token ({error})")
-        raise fail(f"pacer: cannot start: {problem}.\n\n{CONNECT_HELP}") from None
-    except OSError as exc:
-        logging.getLogger(__name__).debug("Slack unreachable", exc_info=True)
-        reason = getattr(exc, "reason", None) or exc
-        raise fail(
-            f"pacer: cannot start: Slack can't be reached at {settings.slack_api_url} ({reason}). Check this "
-            "machine's network and proxy settings (HTTPS_PROXY), or SLACK_API_URL if you set it."
-        ) from None
+    problem = slack_problem(settings)
+    if problem is not None:
+        raise fail(problem)
 
 
 NO_CREDENTIALS = (
@@ -251,8 +261,12 @@ def start() -> None:
 def demo_database_url(settings: Settings) -> str:
     """The console's own SQLite file, `pacer-demo.db`, next to the bot's SQLite file (never that file)."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    url = make_url(settings.database_url)
+    try:
+        url = make_url(settings.database_url)
+    except ArgumentError:  # the bot's DATABASE_URL is wrong; `pacer run` says so, the console needs none of it
+        return "sqlite:///pacer-demo.db"
     folder = Path(url.database).parent if url.get_backend_name() == "sqlite" and url.database else Path()
     if str(url.database or "") in ("", ":memory:"):
         folder = Path()
@@ -296,7 +310,11 @@ def console(
             "pacer: the console keeps to its own database, not the bot's DATABASE_URL; "
             "for example: pacer console --database sqlite:///pacer-demo.db"
         )
+    if script is not None and not script.is_file():
+        raise fail(f"pacer: --script {script}: there is no such file (looked in {Path.cwd()})")
     if config is not None:
+        if not config.is_file():
+            raise fail(f"pacer: --config {config}: there is no such file (looked in {Path.cwd()})")
         try:
             pacer_config = load_config(config)
         except ConfigError as exc:
@@ -324,6 +342,8 @@ def console(
         else:
             raise fail("pacer: --fresh starts an empty demo database of its own; leave out --database to use it")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    named = "--database" if database is not None else "the demo database"
+    open_database_url(url, up_to_date=False, name=named).dispose()
     lines = iter(script.read_text(encoding="utf-8").splitlines()) if script is not None else None
     ask = script_asker(lines, echo_to_stdout) if lines is not None else terminal_asker
     session = Console(config=pacer_config, people=people, database_url=url, start=now, echo=echo_to_stdout, ask=ask)
@@ -431,11 +451,20 @@ def jobs_run(
 
 
 def _migrate(settings: Settings) -> list[str]:
+    import logging
+
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.cli_errors import database_problem
     from bot.store.migrate import upgrade
 
     db = open_database(settings, up_to_date=False)
     try:
         applied = upgrade(db.engine)
+    except DBAPIError as exc:
+        logging.getLogger("bot.cli").debug("migrations failed", exc_info=True)
+        shown = db.engine.url.set(drivername=db.engine.url.get_backend_name()).render_as_string(hide_password=True)
+        raise fail(database_problem(settings.database_url, shown, exc, upgrading=True)) from None
     finally:
         db.dispose()
     if applied:
@@ -610,7 +639,7 @@ TEAM_ID = re.compile(r"^[TE][A-Z0-9]+$")
 @cli.command("import")
 def import_csv(
     kind: Annotated[ImportKind, typer.Argument(help="what the file holds")],
-    file: Annotated[Path, typer.Argument(help="CSV file with a header row", exists=True, dir_okay=False)],
+    file: Annotated[Path, typer.Argument(help="CSV file with a header row")],
     team_id: Annotated[str, typer.Option("--team-id", help="Slack workspace id (T…) to import into")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="check everything, store nothing")] = False,
 ) -> None:
@@ -629,8 +658,14 @@ def import_csv(
     config = load_pacer_config(settings)
     if not TEAM_ID.match(team_id):
         raise fail(f"pacer: --team-id {team_id!r} is not a Slack workspace id (like T012AB3CD)")
+    if file.is_dir():
+        raise fail(f"pacer: {file} is a folder; give the path of the CSV file in it")
     try:
         text = file.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise fail(f"pacer: {file}: there is no such file (looked in {Path.cwd()}); give the CSV file's path") from None
+    except OSError as exc:
+        raise fail(f"pacer: can't read {file}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         typer.echo(f"{file.name}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8", err=True)
         raise typer.Exit(code=1) from None
@@ -699,7 +734,7 @@ def export_evaluations(
         typer.Option("--team-id", help="Slack workspace id (T…); needed when the database holds several"),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", help="write to this file (default: standard output)", dir_okay=False)
+        Path | None, typer.Option("--output", help="write to this file (default: standard output)")
     ] = None,
 ) -> None:
     """Every evaluation of a period (the version in force), one row per rep, for HR.
@@ -886,7 +921,11 @@ def report_fairness(
 
 
 def main() -> None:
-    cli(prog_name="pacer")
+    import sys
+
+    from bot.cli_errors import run as run_safely
+
+    sys.exit(run_safely(cli, sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -317,6 +317,11 @@ def load_config(path: Path | None) -> PacerConfig:
         raise ConfigError(
             f"{path}: cannot be read ({exc.strerror or exc}); set PACER_CONFIG to pacer.yml's path"
         ) from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: line {line}: not UTF-8 text (byte {exc.start}); save pacer.yml as UTF-8 in your editor"
+        ) from None
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:

@@ -15,11 +15,15 @@ class _ClientGivenOnPurpose(logging.Filter):
 
 def configure(level: str = "INFO") -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger().level
     # slack_sdk logs whole request bodies at DEBUG; never let tokens or payloads reach the log.
-    logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLogger().level))
-    logging.getLogger("slack_bolt").setLevel(max(logging.INFO, logging.getLogger().level))
-    # the migration tool's own chatter (plugins set up, context impl) is for DEBUG; Pacer says what it applied
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    logging.getLogger("slack_sdk").setLevel(max(logging.INFO, root))
+    logging.getLogger("slack_bolt").setLevel(max(logging.INFO, root))
+    # The migration tool's chatter (plugins set up, context impl) and APScheduler's (job added, scheduler
+    # started, every run) are for DEBUG: Pacer says what it applied, and what the scheduler and its jobs did.
+    chatter = logging.DEBUG if root <= logging.DEBUG else max(logging.WARNING, root)
+    logging.getLogger("alembic").setLevel(chatter)
+    logging.getLogger("apscheduler").setLevel(chatter)
     bolt_app = logging.getLogger("slack_bolt.App")
     if not any(isinstance(f, _ClientGivenOnPurpose) for f in bolt_app.filters):
         bolt_app.addFilter(_ClientGivenOnPurpose())

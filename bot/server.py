@@ -40,7 +40,7 @@ from bot.store.engine import Database
 logger = logging.getLogger(__name__)
 
 
-def build(settings: Settings, config: PacerConfig) -> tuple[Any, Deps]:
+def build(settings: Settings, config: PacerConfig, *, start_sender: bool = True) -> tuple[Any, Deps]:
     """The Bolt app and its deps for this process (one per gunicorn worker)."""
     assert settings.slack_bot_token is not None
     deps = build_deps(
@@ -49,6 +49,7 @@ def build(settings: Settings, config: PacerConfig) -> tuple[Any, Deps]:
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         outbox_per_minute=settings.pacer_outbox_per_minute,
+        start_sender=start_sender,
     )
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "socket-mode"
     return create_app(signing_secret=secret, deps=deps), deps
@@ -181,22 +182,36 @@ def serve_http(settings: Settings, config: PacerConfig) -> None:
 
 
 def serve_socket_mode(settings: Settings, config: PacerConfig) -> None:
+    """Connect to Slack in Socket Mode, then start the scheduler and serve until stopped.
+
+    The connection comes first: an app token Slack refuses, or Slack out of reach, raises (SlackApiError,
+    OSError) before the outbox sender or the scheduler has sent anything, for `pacer run` to say once.
+    """
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     assert settings.slack_app_token is not None
-    app, deps = build(settings, config)
+    app, deps = build(settings, config, start_sender=False)  # it sends once connected
+    connection_log = logging.getLogger("bot.server.socket_mode")
+    handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value(), logger=connection_log)
     scheduler = None
+    if not settings.pacer_scheduler:
+        logger.info("scheduler off in this process (--no-scheduler or PACER_SCHEDULER=off)")
     try:
+        connection_log.disabled = True  # a refused first connection is said once, by `pacer run`, not logged too
+        try:
+            handler.connect()  # type: ignore[no-untyped-call]
+        finally:
+            connection_log.disabled = False
+        logger.info("Pacer connected to Slack in Socket Mode")
+        deps.outbox.start()
         if settings.pacer_scheduler:
             scheduler = make_scheduler(settings, config, db=deps.db, sender=deps.outbox)
             scheduler.start()
-        else:
-            logger.info("scheduler off in this process (--no-scheduler or PACER_SCHEDULER=off)")
-        logger.info("Pacer connecting to Slack in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
+        threading.Event().wait()  # as SocketModeHandler.start() does once connected, until the process is stopped
     finally:
         if scheduler is not None:
             scheduler.stop()
+        handler.close()  # type: ignore[no-untyped-call]
         deps.close()
 
 

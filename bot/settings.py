@@ -11,6 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 
 
+def default_web_concurrency() -> int:
+    """gunicorn worker processes when WEB_CONCURRENCY is not set: the CPUs of this machine, plus one."""
+    return (os.cpu_count() or 1) + 1
+
+
 class Settings(BaseSettings):
     """Everything a Pacer process reads from its environment. Nothing is read at import time."""
 
@@ -25,7 +30,7 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     host: str = "0.0.0.0"
     web_concurrency: int = Field(
-        default_factory=lambda: (os.cpu_count() or 1) + 1, ge=1, le=64, description="gunicorn worker processes"
+        default_factory=default_web_concurrency, ge=1, le=64, description="gunicorn worker processes"
     )
     web_threads: int = Field(default=1, ge=1, le=256, description="request threads per worker process")
     log_level: str = "INFO"
@@ -58,6 +63,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("SLACK_API_URL must be an http(s) URL, e.g. https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"LOG_LEVEL {value!r} is not a level: use DEBUG, INFO (the default), WARNING or ERROR")
+        return level
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod

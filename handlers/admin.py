@@ -56,6 +56,9 @@ TEAM_MAX = 80
 COURSE_MAX = 120
 EARLIEST = date(2000, 1, 1)
 
+#: What every member may ask `/pacer` (manifest.yml's usage hint names each); the rest is for admins.
+EVERYONE = ("help", "nudges", "rules", "products")
+
 EXAMPLES = {
     "settings": "/pacer settings",
     "profile": "/pacer profile @dana farmer",
@@ -101,9 +104,10 @@ def command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
         if sub == "appeal":  # admins: the service checks, after the appeal's own checks
             return appeal_decisions.admin_command(deps, caller, rest)
         if sub not in EXAMPLES:
-            known = ", ".join(["nudges", *published_rules.SUBCOMMANDS, *EXAMPLES, "appeal"])
+            admins = [s for s in (*published_rules.SUBCOMMANDS, *EXAMPLES, "appeal") if s not in EVERYONE]
             raise InputError(
-                f"I don't know “/pacer {show(head)}”. /pacer takes: help, {known}.",
+                f"I don't know “/pacer {show(head)}”. /pacer takes: {', '.join(EVERYONE)}; "
+                f"for admins also {', '.join(admins)}.",
                 example="/pacer help",
             )
         service.ensure_admin(config, caller, what=WHAT[sub])

@@ -25,3 +25,26 @@ def test_other_bolt_warnings_still_reach_the_log(caplog: pytest.LogCaptureFixtur
     with caplog.at_level(logging.WARNING):
         logging.getLogger("slack_bolt.App").warning("something Bolt wants you to know")
     assert "something Bolt wants you to know" in caplog.text
+
+
+@pytest.mark.parametrize("name", ["alembic.runtime.migration", "apscheduler.scheduler"])
+def test_the_migration_tool_and_the_job_library_say_nothing_at_info_but_their_warnings(
+    caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    with caplog.at_level(logging.INFO):
+        configure("INFO")
+        logging.getLogger(name).info("Running upgrade 0015 -> 0016 / Adding job tentatively")
+        logging.getLogger(name).warning("something went wrong")
+    assert [r.getMessage() for r in caplog.records if r.name == name] == ["something went wrong"]
+
+
+def test_at_debug_the_migration_tool_and_the_job_library_say_everything(caplog: pytest.LogCaptureFixture) -> None:
+    try:
+        with caplog.at_level(logging.DEBUG):
+            configure("DEBUG")
+            logging.getLogger("alembic.runtime.migration").info("Running upgrade 0015 -> 0016")
+            logging.getLogger("apscheduler.scheduler").info("Scheduler started")
+        assert [r.getMessage() for r in caplog.records] == ["Running upgrade 0015 -> 0016", "Scheduler started"]
+    finally:
+        with caplog.at_level(logging.INFO):
+            configure("INFO")

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from handlers import ids
+from bot.services import leaderboard as leaderboard_service
+from handlers import admin, ids
 from tests.conftest import REP
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,55 @@ def test_every_event_has_its_scope_and_no_scope_is_extra():
     declared = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
     assert {EVENT_SCOPES[event] for event in declared} - {None} <= scopes
     assert MANIFEST["oauth_config"]["scopes"].get("user") is None
+
+
+COMMANDS = {c["command"]: c for c in MANIFEST["features"]["slash_commands"]}
+USAGE_HINT_MAX = 1000  # Slack's app manifest schema: slash_commands[].usage_hint maxLength
+DESCRIPTION_MAX = 2000  # and slash_commands[].description maxLength
+
+
+def test_the_messages_tab_shows_pacer_s_dms_read_only_because_pacer_does_not_answer_dms():
+    app_home = MANIFEST["features"]["app_home"]
+    answers_dms = "message.im" in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    assert app_home["home_tab_enabled"] is True and app_home["messages_tab_enabled"] is True
+    assert app_home["messages_tab_read_only_enabled"] is not answers_dms
+    assert not answers_dms, "a bot that answers DMs needs messages_tab_read_only_enabled: false"
+
+
+@pytest.mark.parametrize("command", ids.COMMANDS)
+def test_every_usage_hint_and_description_fits_slack_s_limits(command):
+    assert 0 < len(COMMANDS[command]["usage_hint"]) <= USAGE_HINT_MAX
+    assert 0 < len(COMMANDS[command]["description"]) <= DESCRIPTION_MAX
+
+
+def test_the_pacer_hint_names_every_subcommand_a_member_may_use(pacer):
+    hint = COMMANDS["/pacer"]["usage_hint"]
+    words = {word.strip("[]|—,…()") for word in hint.split()}
+    assert set(admin.EVERYONE) <= words
+    for sub in admin.EVERYONE:  # and each of them answers a rep, not only admins
+        reply = pacer.command(REP, "/pacer", sub).text
+        assert "Only a Pacer admin" not in reply and "I don't know" not in reply, (sub, reply)
+
+
+def test_the_goal_and_leaderboard_hints_show_their_optional_arguments(pacer):
+    goal = COMMANDS["/goal"]["usage_hint"].split(" | ")
+    assert goal == [
+        "@member <metric> <value> [period]",
+        "@member [period]",
+        "list [period]",
+        "team [team] <metric> <value> [period] [weighted]",
+        "help",
+    ]
+    for keyword in ("list", "team", "help"):  # words /goal reads as such, not as a missing @-mention
+        assert "Who is the goal for?" not in pacer.command(REP, "/goal", keyword).text
+
+    leaderboard = COMMANDS["/leaderboard"]["usage_hint"]
+    metrics, periods, *_ = leaderboard.split(" ")
+    assert leaderboard.endswith(" [team (admins)] | help")
+    for metric in metrics.strip("[]").split("|")[:-1]:  # every one named before the …
+        assert leaderboard_service.metric_name(metric) is not None or metric == leaderboard_service.SCORE
+    for period in periods.strip("[]").split("|"):
+        assert "isn't a period" not in pacer.command(REP, "/leaderboard", f"score {period}").text
 
 
 def test_interactivity_is_on_because_buttons_and_modals_are_used():

@@ -288,6 +288,7 @@ class FakeSlack:
         self,
         *,
         token: str = "xoxb-test-token",
+        app_token: str = "xapp-1-A1-test-token",
         team_id: str = "T1",
         team: str = "Pacer Test",
         bot_id: str = "B1",
@@ -297,6 +298,8 @@ class FakeSlack:
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.token = token
+        #: The app-level token (Socket Mode) that apps.connections.open accepts; no other method does.
+        self.app_token = app_token
         self.team_id = team_id
         self.team = team
         self.bot_id = bot_id
@@ -327,6 +330,7 @@ class FakeSlack:
         self._thread: threading.Thread | None = None
         self._methods: dict[str, MethodHandler] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "users.info": self._users_info,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -704,7 +708,7 @@ class FakeSlack:
         builtin = self._methods.get(method)
         if custom is None and builtin is None:
             return _json_reply({"ok": False, "error": "unknown_method", "req_method": method})
-        auth_error = self._auth_error(headers, args)
+        auth_error = self._auth_error(headers, args, method)
         if auth_error is not None:
             return _json_reply(_err(auth_error))
         if custom is not None:  # outside the lock: it may block or call back into the fake
@@ -713,12 +717,18 @@ class FakeSlack:
         with self._cond:  # built-ins share counters and state
             return _json_reply(builtin(args))
 
-    def _auth_error(self, headers: dict[str, str], args: dict[str, Any]) -> str | None:
+    def _auth_error(self, headers: dict[str, str], args: dict[str, Any], method: str) -> str | None:
+        """Slack's answer to the token: apps.connections.open takes only the app-level token (xapp-),
+        every other method only the bot token."""
         auth = headers.get("authorization", "")
         token = auth[len("bearer ") :].strip() if auth.lower().startswith("bearer ") else args.get("token")
         if not token:
             return "not_authed"
-        return None if token == self.token else "invalid_auth"
+        socket_mode = method == "apps.connections.open"
+        expected, other = (self.app_token, self.token) if socket_mode else (self.token, self.app_token)
+        if token == expected:
+            return None
+        return "not_allowed_token_type" if token == other else "invalid_auth"
 
     # ------------------------------------------------------------------ helpers (hold self._cond)
 
@@ -878,6 +888,10 @@ class FakeSlack:
             "enterprise_id": None,
             "is_enterprise_install": False,
         }
+
+    def _apps_connections_open(self, _args: dict[str, Any]) -> dict[str, Any]:
+        """A Socket Mode address; nothing answers WebSocket there (the fake is the Web API only)."""
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket-mode/{next(self._hashes)}"}
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = args.get("user")

@@ -5,11 +5,11 @@ close started, freezes every rep whose profile has that cadence (`freeze_period`
 finished. `freeze_period` works in batches: for each batch it reads the reps' figures with the very
 function `/progress` uses (`bot.services.progress.figures`), then in one short write transaction
 inserts each evaluation with its version 1 (insert-once on workspace, member and period: a rerun after
-a crash freezes the rest and never a second one), one audit entry per evaluation, and — later — the
-check-in messages for the batch through the outbox (`announce`).
+a crash freezes the rest and never a second one), one audit entry per evaluation, and the check-in
+messages for the batch through the outbox (`announce`).
 
-`freeze_one` freezes a single rep's ended period on demand (the coming `/checkin` on a period with no
-evaluation yet); `evaluation_of` and `versions_of` read them back.
+`freeze_one` freezes a single rep's ended period on demand (`/checkin` on a period with no evaluation
+yet); `evaluation_of` and `versions_of` read them back.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Reminders: messages owed at a later time, kept in our own table until they are due.
 
-Later features (pending check-in steps, appeal deadlines) call `schedule` in the transaction that
-creates the obligation and `cancel` in the one that fulfils it. The `reminders` job calls
+Check-ins (their pending steps) and appeals (their decision deadlines) call `schedule` in the
+transaction that creates the obligation and `cancel` in the one that fulfils it. The `reminders` job calls
 `queue_due`, which turns each due reminder into an outbox row and marks it `queued` in the same
 transaction: a crash before the commit leaves both undone, after it both done — never one twice.
 """

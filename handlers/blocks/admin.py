@@ -32,6 +32,8 @@ COMMAND_HELP = (
     ("/scorecard", "/scorecard farmer", "the published rules of a profile: metrics, weights, caps, bands"),
     ("/goal", "/goal @dana revenue 120k", "managers set a rep's target for a metric and period"),
     ("/leaderboard", "/leaderboard revenue this-month", "your team's standings"),
+    ("/checkin", "/checkin @dana last-month", "managers open a rep's evaluation check-in; `/checkin team` for all"),
+    ("/appeal", "/appeal", "appeal your own evaluation to an independent reviewer; `/appeal status` lists yours"),
     ("/pacer", "/pacer nudges 08:30", "your daily nudge: its local time, or `off` / `on` (Snooze sits on each nudge)"),
     ("/pacer", "/pacer rules", "the published counting rule and product lines, and changes scheduled"),
     ("/pacer", "/pacer help", "this help"),
@@ -47,7 +49,11 @@ ADMIN_HELP = (
     ("/pacer profile @dana farmer", "assign a profile"),
     ("/pacer manager @dana @morgan", "set a member's manager (`none` to clear)"),
     ("/pacer team @dana East", "set a member's team (`none` to clear)"),
-    ("/pacer role @dana manager", "rep, manager, reviewer or admin"),
+    (
+        "/pacer role @dana manager",
+        "`rep` (nudged and evaluated), `manager`, `admin`, or `reviewer`: not nudged or evaluated; decides the "
+        "appeals given to them (pacer.yml `reviewers:`, or `/pacer appeal reassign`)",
+    ),
     ("/pacer csat Acme Corp 5 2026-11-20", "record a survey score (1–5); it counts for the rep of the latest deal"),
     ("/pacer training @dana Premium Selling done 2026-11-20", "record a completed course"),
     ("/pacer appeal reassign AP-7 @lee", "give an open appeal to another independent reviewer (the due date stays)"),
@@ -80,7 +86,7 @@ def help_blocks(*, admin: bool) -> list[Block]:
 
 
 def help_text(*, admin: bool) -> str:
-    commands = ", ".join(name for name, _, _ in COMMAND_HELP)
+    commands = ", ".join(dict.fromkeys(name for name, _, _ in COMMAND_HELP))
     return f"Pacer commands: {commands}" + (" — and admin subcommands of /pacer" if admin else "")
 
 

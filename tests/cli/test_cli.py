@@ -75,6 +75,13 @@ def test_db_upgrade_creates_the_schema_once(tmp_path, empty_database_url):
     engine.dispose()
 
 
+def test_db_upgrade_says_what_it_applied_and_nothing_of_the_migration_tool_s_own_chatter(tmp_path):
+    result = pacer(tmp_path, "db", "upgrade", LOG_LEVEL="INFO")
+
+    assert result.returncode == 0 and result.stdout == f"applied {len(all_revisions())} migration(s)\n"
+    assert result.stderr == f"pacer: applied migrations {', '.join(all_revisions())}\n"
+
+
 def test_config_check_summarises_a_valid_file(tmp_path):
     result = pacer(tmp_path, "config", "check", PACER_CONFIG=str(ROOT / "pacer.example.yml"))
     assert result.returncode == 0 and "OK" in result.stdout and "2 product line(s)" in result.stdout
@@ -163,13 +170,13 @@ def test_pacer_run_serves_signed_slack_requests_behind_gunicorn_and_migrates_fir
 
 def test_socket_mode_is_used_when_an_app_token_is_set(tmp_path):
     with FakeSlack() as slack:
-        env = clean_env(tmp_path, SLACK_BOT_TOKEN=slack.token, SLACK_APP_TOKEN="xapp-1-test", SLACK_API_URL=slack.url)
+        env = clean_env(tmp_path, SLACK_BOT_TOKEN=slack.token, SLACK_APP_TOKEN=slack.app_token, SLACK_API_URL=slack.url)
         process = subprocess.Popen(
             [*PACER, "run"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         try:
-            [call] = slack.wait_for("apps.connections.open", timeout=30)
-            assert call.headers["authorization"] == "Bearer xapp-1-test"
+            [call, *_] = slack.wait_for("apps.connections.open", timeout=30)
+            assert call.headers["authorization"] == f"Bearer {slack.app_token}" and call.outcome == "ok"
         finally:
             process.kill()
             process.wait(timeout=10)

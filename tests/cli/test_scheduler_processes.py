@@ -123,7 +123,7 @@ def socket_mode(slack: FakeSlack) -> Iterator[dict[str, str]]:
         silent.listen(8)
         url = f"ws://127.0.0.1:{silent.getsockname()[1]}/"
         slack.on("apps.connections.open", lambda _args: {"ok": True, "url": url})
-        yield {"SLACK_APP_TOKEN": slack.token}  # the fake knows one token
+        yield {"SLACK_APP_TOKEN": slack.app_token}
 
 
 @pytest.fixture

@@ -137,6 +137,21 @@ def test_auth_errors(fake: FakeSlack) -> None:
     assert [c.outcome for c in fake.calls("auth.test")] == ["invalid_auth", "not_authed"]
 
 
+def test_apps_connections_open_takes_only_the_app_level_token_as_slack_does(fake: FakeSlack, client: WebClient) -> None:
+    opened = client.apps_connections_open(app_token=fake.app_token)
+    with pytest.raises(SlackApiError) as bot_token:
+        client.apps_connections_open(app_token=TOKEN)
+    with pytest.raises(SlackApiError) as wrong:
+        client.apps_connections_open(app_token="xapp-1-wrong")
+    with pytest.raises(SlackApiError) as app_token_elsewhere:
+        WebClient(token=fake.app_token, base_url=fake.url).auth_test()
+
+    assert opened["url"].startswith(f"ws://127.0.0.1:{fake.port}/")
+    assert bot_token.value.response["error"] == "not_allowed_token_type"
+    assert wrong.value.response["error"] == "invalid_auth"
+    assert app_token_elsewhere.value.response["error"] == "not_allowed_token_type"
+
+
 def test_auth_test_and_bolt_app(fake: FakeSlack, client: WebClient) -> None:
     resp = client.auth_test()
     assert resp["team_id"] == "T1"

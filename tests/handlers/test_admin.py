@@ -50,8 +50,9 @@ def test_help_lists_every_command_with_an_example(pacer, text):
     response = pacer.command(REP, "/pacer", text)
     body = response.text
     assert response.json()["response_type"] == "ephemeral"
-    for command in ("/deal", "/activity", "/progress", "/scorecard", "/goal", "/leaderboard", "/pacer"):
+    for command in ("/deal", "/activity", "/progress", "/scorecard", "/goal", "/leaderboard", "/checkin", "/pacer"):
         assert f"`{command} " in body
+    assert "`/appeal` — appeal your own evaluation" in body and "`/appeal status`" in body
     assert "/pacer profile" not in body and "Admin" not in body
     assert "`/pacer nudges 08:30`" in body and "`/pacer rules`" in body
 
@@ -60,6 +61,12 @@ def test_help_adds_the_admin_subcommands_for_an_admin(pacer):
     body = pacer.command(ADMIN, "/pacer", "help").text
     for example in ("/pacer settings", "/pacer profile @dana farmer", "/pacer csat Acme Corp 5", "pacer import deals"):
         assert example in body
+
+
+def test_help_says_what_the_reviewer_role_does_and_where_reviewers_get_appeals(pacer):
+    body = pacer.command(ADMIN, "/pacer", "help").text
+    assert "`reviewer`: not nudged or evaluated; decides the appeals given to them" in body
+    assert "pacer.yml `reviewers:`" in body and "`/pacer appeal reassign`" in body
 
 
 def test_an_unknown_subcommand_lists_the_valid_ones(pacer):
