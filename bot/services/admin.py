@@ -14,11 +14,11 @@ from sqlmodel import Session
 
 from bot.config import PacerConfig
 from bot.directory import Caller, Directory
+from bot.services import customer_index
 from bot.services.members import ensure_all_registered, ensure_registered
 from bot.store import audit, csat, customers, members, training
 from bot.store.engine import Database
 from bot.store.tables import Customer, Member
-from scoring.customers import close_matches
 from scoring.errors import InputError, NotAllowed, NotFound
 from scoring.people import Person
 from scoring.records import Source
@@ -143,7 +143,7 @@ def record_csat(
             return _csat_replay(session, existing)
         found = customers.find_ref(session, workspace_id=workspace_id, name=customer)
         if found is None:
-            suggestions = close_matches(customer, customers.keys_and_names(session, workspace_id=workspace_id))
+            suggestions = customer_index.suggest(session, workspace_id=workspace_id, name=customer, now=now)
             hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
             raise NotFound(
                 f"No customer called “{customer}” has a deal in Pacer.{hint}",

@@ -12,12 +12,11 @@ from sqlmodel import Session
 
 from bot.config import PacerConfig
 from bot.directory import Caller
-from bot.services import changes, rules
+from bot.services import changes, customer_index, rules
 from bot.store import audit, customers, deals, outbox, pending, workspaces
 from bot.store.common import from_minor
 from bot.store.engine import Database
 from bot.store.tables import Deal
-from scoring.customers import close_matches
 from scoring.deals import DUPLICATE_WINDOW, celebration, probable_duplicate
 from scoring.errors import NotAllowed, NotFound
 from scoring.money import Money
@@ -99,7 +98,7 @@ def log_deal(
         customer = customers.find_ref(session, workspace_id=workspace_id, name=request.customer)
         suggestions: list[str] = []
         if customer is None and not customer_ok:
-            suggestions = close_matches(request.customer, customers.keys_and_names(session, workspace_id=workspace_id))
+            suggestions = customer_index.suggest(session, workspace_id=workspace_id, name=request.customer, now=now)
         twin = None
         if customer is not None and not duplicate_ok:
             recent = deals.possible_twins(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from bot.store.common import insert_returning_id
@@ -39,6 +39,34 @@ def find_ref(session: Session, *, workspace_id: int, name: str) -> CustomerRef |
 def keys_and_names(session: Session, *, workspace_id: int) -> list[tuple[str, str]]:
     rows = session.exec(select(Customer.name_key, Customer.name).where(Customer.workspace_id == workspace_id))
     return [(key, name) for key, name in rows]
+
+
+class KeyedCustomer(NamedTuple):
+    id: int
+    key: str
+    name: str
+
+
+_IN_WORKSPACE = _CUSTOMER.c.workspace_id == bindparam("workspace_id")
+_ADDED_AFTER = (
+    select(_CUSTOMER.c.id, _CUSTOMER.c.name_key, _CUSTOMER.c.name)
+    .where(_IN_WORKSPACE, _CUSTOMER.c.id > bindparam("after"))
+    .order_by(_CUSTOMER.c.id)
+)
+_COUNT_UP_TO = select(func.count()).select_from(_CUSTOMER).where(_IN_WORKSPACE, _CUSTOMER.c.id <= bindparam("last_id"))
+
+
+def added_after(session: Session, *, workspace_id: int, after: int) -> list[KeyedCustomer]:
+    """The workspace's customers with an id above `after`, oldest first: one range read of
+    `ix_customer_workspace_id`, as short as the list of customers added since."""
+    rows = session.connection().execute(_ADDED_AFTER, {"workspace_id": workspace_id, "after": after})
+    return [KeyedCustomer(int(row[0]), str(row[1]), str(row[2])) for row in rows]
+
+
+def count_up_to(session: Session, *, workspace_id: int, last_id: int) -> int:
+    """How many of the workspace's customers have an id of `last_id` or less (reads the index only)."""
+    found = session.connection().execute(_COUNT_UP_TO, {"workspace_id": workspace_id, "last_id": last_id}).scalar()
+    return int(found or 0)
 
 
 def ensure(

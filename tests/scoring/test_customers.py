@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.customers import MATCH_CUTOFF, close_matches, name_key
+from scoring.customers import MATCH_CUTOFF, KeyIndex, best_matches, close_matches, fewest_matches, name_key
 from scoring.text import is_invisible
 
 FAST = settings(max_examples=300, deadline=None, database=None)
@@ -147,3 +147,58 @@ short_name = st.text(alphabet="abcd ", min_size=1, max_size=8)
 def test_near_matches_are_exactly_the_best_difflib_ratios(name: str, names: list[str], limit: int) -> None:
     candidates = _candidates(*names)
     assert close_matches(name, candidates, limit=limit) == _reference(name, candidates, limit)
+
+
+@pytest.mark.parametrize("cutoff", [MATCH_CUTOFF, 0.6, 0.75, 0.85, 0.9, 0.999, 1.0])
+def test_the_fewest_matches_decide_exactly_as_difflibs_float_ratio_does(cutoff: float) -> None:
+    for total in range(1, 801):
+        need = fewest_matches(total, cutoff)
+        assert [m >= need for m in range(total + 1)] == [2.0 * m / total >= cutoff for m in range(total + 1)]
+
+
+def _passes_difflibs_cheap_bounds(key: str, candidate_key: str) -> bool:
+    matcher = SequenceMatcher(None, candidate_key, key, autojunk=False)
+    return matcher.real_quick_ratio() >= MATCH_CUTOFF and matcher.quick_ratio() >= MATCH_CUTOFF
+
+
+# keys as stored (name_key outputs) over small alphabets, so that lengths and characters repeat a lot
+key_text = st.text(alphabet="abcde", max_size=12) | st.text(alphabet="aé北京ßss0", max_size=9) | st.text(max_size=6)
+
+
+@QUICK
+@given(st.lists(st.lists(key_text, max_size=25), min_size=1, max_size=3), key_text)
+def test_the_index_finds_exactly_the_keys_that_pass_difflibs_cheap_bounds(batches: list[list[str]], key: str) -> None:
+    index = KeyIndex()
+    pairs: list[tuple[str, str]] = []
+    for batch in batches:  # added in several goes, as the refresh does
+        new = [(k, f"Customer {len(pairs) + i}") for i, k in enumerate(batch)]
+        index.extend(new)
+        pairs += new
+
+    expected = [pair for pair in pairs if key and _passes_difflibs_cheap_bounds(key, pair[0])]
+    assert index.plausible(key) == expected
+    assert len(index) == len(pairs)
+
+
+def test_among_ten_thousand_numbered_customers_the_index_keeps_what_difflibs_bounds_keep() -> None:
+    candidates = _candidates(*[f"Customer {i:05d} Holdings" for i in range(10_000)], "Acme Corp", "Acme Corporation")
+    index = KeyIndex()
+    index.extend(candidates)
+
+    assert index.plausible("acmecrop") == [("acmecorp", "Acme Corp")]
+    kept = index.plausible("customer00042holding")
+    assert kept == [pair for pair in candidates if _passes_difflibs_cheap_bounds("customer00042holding", pair[0])]
+    assert 1_000 < len(kept) < 10_000  # every one shares "customer…holding", the digits decide
+
+
+@QUICK
+@given(short_name, st.lists(short_name, max_size=30), st.integers(min_value=0, max_value=4))
+def test_ranking_the_plausible_keys_by_their_length_bound_answers_as_close_matches(
+    name: str, names: list[str], limit: int
+) -> None:
+    candidates = _candidates(*names)
+    index = KeyIndex()
+    index.extend(candidates)
+    key = name_key(name)
+    bounded = [(len(candidate), candidate, display) for candidate, display in index.plausible(key)]
+    assert best_matches(key, bounded, limit=limit) == close_matches(name, candidates, limit=limit)
