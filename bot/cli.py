@@ -36,6 +36,10 @@ cli.add_typer(outbox_cli, name="outbox")
 cli.add_typer(export_cli, name="export")
 report_cli = typer.Typer(help="Reports for admins, read from the database.", no_args_is_help=True)
 cli.add_typer(report_cli, name="report")
+workspace_cli = typer.Typer(
+    help="The Slack workspaces in the database: list them (their ids), or erase one's data.", no_args_is_help=True
+)
+cli.add_typer(workspace_cli, name="workspace")
 
 
 def _version(asked: bool) -> None:
@@ -162,7 +166,7 @@ def run(
     config = load_pacer_config(settings)
     configure(settings.log_level)
     _migrate(settings)
-    _check_slack(settings)
+    _say_connected(settings, _check_slack(settings))
     from bot.scheduler import AnotherSchedulerRuns
     from bot.server import serve_http, serve_socket_mode
 
@@ -186,7 +190,16 @@ TOKEN_PROBLEMS = {
 }
 
 
-def _check_slack(settings: Settings) -> None:
+@dataclass(frozen=True)
+class SlackIdentity:
+    """Who the bot token is, as `auth.test` answers: the workspace and the bot user."""
+
+    team_id: str
+    team: str
+    bot_user: str
+
+
+def _check_slack(settings: Settings) -> SlackIdentity:
     """Before serving: Slack accepts the bot token and can be reached — else one message and exit 2."""
     import logging
 
@@ -204,7 +217,7 @@ def _check_slack(settings: Settings) -> None:
         retry_handlers=[],
     )
     try:
-        client.auth_test()
+        answer = client.auth_test()
     except SlackApiError as exc:
         error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
         problem = TOKEN_PROBLEMS.get(error, f"Slack refused the bot token ({error})")
@@ -216,6 +229,33 @@ def _check_slack(settings: Settings) -> None:
             f"pacer: cannot start: Slack can't be reached at {settings.slack_api_url} ({reason}). Check this "
             "machine's network and proxy settings (HTTPS_PROXY), or SLACK_API_URL if you set it."
         ) from None
+    return SlackIdentity(
+        team_id=str(answer.get("team_id") or ""),
+        team=str(answer.get("team") or ""),
+        bot_user=str(answer.get("user") or ""),
+    )
+
+
+def _say_connected(settings: Settings, identity: SlackIdentity, *, say: bool = True) -> None:
+    """Name the Slack workspace the token belongs to (its id is what `--team-id` and `pacer workspace`
+    take) and record its name for `pacer workspace list`."""
+    from bot.clock import system_clock
+    from bot.services.workspace_data import remember_slack_workspace
+
+    if not identity.team_id:
+        return
+    if identity.team:
+        db = open_database(settings)
+        try:
+            remember_slack_workspace(db, team_id=identity.team_id, name=identity.team, now=system_clock())
+        finally:
+            db.dispose()
+    if say:
+        typer.echo(
+            f"pacer: connected to the Slack workspace {identity.team or 'without a name'} ({identity.team_id}) "
+            f"as @{identity.bot_user or 'the bot'}",
+            err=True,
+        )
 
 
 NO_CREDENTIALS = (
@@ -353,7 +393,7 @@ def scheduler_only(
     config = load_pacer_config(settings)
     configure(settings.log_level)
     _migrate(settings)
-    _check_slack(settings)
+    _say_connected(settings, _check_slack(settings), say=not exit_with_parent)  # a child of `pacer run`: said once
     from bot.scheduler import AnotherSchedulerRuns
     from bot.server import serve_scheduler
 
@@ -882,6 +922,94 @@ def report_fairness(
         typer.echo(
             f"pacer: no evaluations in {workspace.team_id} yet: a period's evaluations are frozen when it closes",
             err=True,
+        )
+
+
+@workspace_cli.command("list")
+def workspace_list() -> None:
+    """Every Slack workspace in the database: its id (T…), name, people, deals, activities, when Pacer first
+    met it and when anything last changed in it.
+
+    The id is what --team-id and `pacer workspace erase` take. `pacer run` names its workspace at start.
+    """
+    from bot.services import workspace_data
+
+    db = open_database(load_settings())
+    try:
+        found = workspace_data.workspaces(db)
+    finally:
+        db.dispose()
+    if not found:
+        typer.echo(
+            "this database holds no workspace yet: Pacer records one when `pacer run` first starts with its bot "
+            "token, or when someone first uses Pacer in Slack"
+        )
+        return
+    rows = [("workspace", "name", "people", "deals", "activities", "first seen", "last activity")]
+    rows += [
+        (
+            w.team_id,
+            w.name or "(name not known yet)",
+            f"{w.people:,}",
+            f"{w.deals:,}",
+            f"{w.activities:,}",
+            f"{w.first_seen:%Y-%m-%d %H:%M} UTC",
+            f"{w.last_activity:%Y-%m-%d %H:%M} UTC" if w.last_activity else "none yet",
+        )
+        for w in found
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    numeric = {2, 3, 4}
+    for row in rows:
+        cells = [cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        typer.echo("  ".join(cells).rstrip())
+
+
+@workspace_cli.command("erase")
+def workspace_erase(
+    team_id: Annotated[str, typer.Argument(help="the workspace's id (T…), as `pacer workspace list` shows it")],
+    yes: Annotated[bool, typer.Option("--yes", help="erase for real; without it, only show what would go")] = False,
+) -> None:
+    """Erase every record of one Slack workspace: people, deals, activities, goals, evaluations, check-ins,
+    appeals, queued messages and the audit log. It cannot be undone.
+
+    Without --yes nothing is erased: it lists what would be, per table. Before erasing, uninstall Pacer
+    from that Slack workspace (or its next request registers the workspace again), export what HR must
+    keep (pacer export evaluations) and take a backup. Other workspaces are not touched.
+    """
+    from bot.clock import system_clock
+    from bot.services import workspace_data
+
+    settings = load_settings()
+    configure(settings.log_level)  # the erase is logged, with the time and what went
+    if not TEAM_ID.match(team_id):
+        raise fail(
+            f"pacer: {team_id!r} is not a Slack workspace id (like T012AB3CD); "
+            "`pacer workspace list` shows the ids this database holds"
+        )
+    db = open_database(settings)
+    try:
+        try:
+            plan = (
+                workspace_data.erase_workspace(db, team_id=team_id, now=system_clock())
+                if yes
+                else workspace_data.erase_plan(db, team_id=team_id)
+            )
+        except workspace_data.UnknownWorkspace as exc:
+            raise fail(f"pacer: {exc.message}; `pacer workspace list` shows each with its people and deals") from None
+    finally:
+        db.dispose()
+    named = f"{team_id} ({plan.workspace.name})" if plan.workspace.name else team_id
+    verb = "erased" if yes else "would erase"
+    typer.echo(f"{verb} workspace {named}: {plan.total:,} rows in {len(plan.rows)} tables")
+    for table, count in reversed(plan.rows.items()):  # the workspace first, then what refers to it
+        typer.echo(f"  {table:<22}{count:>12,}")
+    if not yes:
+        raise fail(
+            "pacer: nothing was erased: erasing cannot be undone, so it needs --yes.\n"
+            f"Before it: uninstall Pacer from that Slack workspace, export what HR must keep (pacer export "
+            f"evaluations --team-id {team_id} --period …, for each period) and take a backup (docs/operations.md).\n"
+            f"Then, for example: pacer workspace erase {team_id} --yes"
         )
 
 
