@@ -507,6 +507,54 @@ def db_status() -> None:
         raise typer.Exit(code=1)
 
 
+@db_cli.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="the copy to write: a new file, e.g. backups/pacer-2026-12-01.db")],
+) -> None:
+    """Copy the SQLite database to FILE while Pacer runs: consistent, WAL included, checked.
+
+    On PostgreSQL use pg_dump instead (docs/operations.md). Restore: stop Pacer, put the copy in
+    place of the database file, delete the old file's -wal and -shm files, start Pacer.
+    """
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    from bot.store.backup import backup_sqlite
+    from bot.store.migrate import current_revision
+
+    settings = load_settings()
+    if settings.database_url.startswith("postgresql"):
+        raise fail(
+            "pacer: DATABASE_URL is PostgreSQL: back it up with pg_dump, like\n"
+            '  pg_dump --format=custom --file=pacer.dump "$DATABASE_URL"\n'
+            "and restore with pg_restore (docs/operations.md)."
+        )
+    db = open_database(settings, up_to_date=False)
+    try:
+        revision = current_revision(db.engine)
+    finally:
+        db.dispose()
+    source = Path(make_url(settings.database_url).database or "")
+    if not source.is_file():
+        raise fail(f"pacer: there is no database file {source} to back up; check DATABASE_URL")
+    if file.exists():
+        raise fail(f"pacer: {file} already exists; give the copy a new name (with the date, say), never the old one's")
+    if not file.parent.is_dir():
+        raise fail(f"pacer: the folder {file.parent} does not exist; create it first (mkdir -p {file.parent})")
+    try:
+        done = backup_sqlite(source, file)
+    except sqlite3.Error as exc:
+        typer.echo(f"pacer: the backup to {file} failed: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(
+        f"{source} backed up to {file}: {done.size_bytes / 1_000_000:,.1f} MB, schema {revision or 'empty'}, "
+        f"integrity {done.integrity}"
+    )
+    if done.integrity != "ok":
+        raise typer.Exit(code=1)
+
+
 MANIFEST_PLACEHOLDER = "https://pacer.example.com"
 
 
