@@ -630,9 +630,11 @@ def _config_summary(config: PacerConfig, settings: Settings) -> list[str]:
 def outbox_status(
     limit: Annotated[int, typer.Option(help="how many unknown messages to list", min=1, max=1000)] = 20,
 ) -> None:
-    """Messages per status, and the oldest that ended `unknown` (Slack may or may not have posted them).
+    """Messages per status, why the failed ones failed (Slack's error, the most frequent first), and the
+    oldest that ended `unknown` (Slack may or may not have posted them).
 
-    Exits 1 while any message is `unknown`, so a monitor can alert on it.
+    Exits 1 while any message is `unknown`, so a monitor can alert on it. A failed message is not sent
+    again: docs/troubleshooting.md says what each Slack error means and what to do.
     """
     from bot.store import outbox
 
@@ -640,12 +642,21 @@ def outbox_status(
     try:
         with db.reading() as session:
             counts = outbox.counts(session)
+            failed = outbox.failed_by_error(session, limit=10) if counts.get("failed") else []
             unknown = outbox.unknown_messages(session, limit=limit)
     finally:
         db.dispose()
     order = ["pending", "sending", "reconcile", "sent", "failed", "unknown"]
     shown = sorted(counts.items(), key=lambda item: (order.index(item[0]) if item[0] in order else 99, item[0]))
     typer.echo("outbox: " + (", ".join(f"{n} {status}" for status, n in shown) or "empty"))
+    if failed:
+        typer.echo("failed, by Slack's error (see docs/troubleshooting.md):")
+    for kind in failed:
+        newest = kind.newest
+        typer.echo(
+            f"  {kind.count} × {kind.error} — newest #{newest.id} {kind.team_id} {newest.kind} to {newest.channel}, "
+            f"queued {newest.created_at:%Y-%m-%d %H:%M} UTC"
+        )
     for message, team_id in unknown:
         typer.echo(
             f"  #{message.id} {team_id} {message.kind} to {message.channel} ({message.key}), queued "
