@@ -573,13 +573,16 @@ def manifest(
             "for example: pacer manifest --url https://pacer.acme-sales.com"
         )
     base = f"https://{parts.netloc}{parts.path.rstrip('/')}"
-    source = _Path(__file__).resolve().parent.parent / "manifest.yml"
-    try:
-        text = source.read_text(encoding="utf-8")
-    except OSError:
+    # the checkout's manifest.yml (a `make run` install), else one in the current folder (a `pip install`
+    # of a release, a container): the file ships with the repository, not inside the package
+    places = [_Path(__file__).resolve().parent.parent / "manifest.yml", _Path.cwd() / "manifest.yml"]
+    source = next((place for place in places if place.is_file()), None)
+    if source is None:
         raise fail(
-            f"pacer: manifest.yml is not next to this installation ({source}); run it from the checkout"
-        ) from None
+            f"pacer: manifest.yml is neither next to this installation ({places[0]}) nor in this folder; "
+            "run the command in the repository's folder, where manifest.yml is"
+        )
+    text = source.read_text(encoding="utf-8")
     typer.echo(text.replace(MANIFEST_PLACEHOLDER, base), nl=False)
 
 

@@ -300,3 +300,22 @@ def test_manifest_refuses_an_address_slack_would_not_call(tmp_path):
     result = pacer(tmp_path, "manifest", "--url", "http://pacer.acme-sales.com")
     assert result.returncode == 2
     assert result.stderr.startswith("pacer: --url 'http://pacer.acme-sales.com' is not an https:// address")
+
+
+def test_manifest_reads_the_current_folders_manifest_when_the_installation_has_none(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import bot.cli
+
+    installed = tmp_path / "site-packages" / "bot"
+    installed.mkdir(parents=True)
+    monkeypatch.setattr(bot.cli, "__file__", str(installed / "cli.py"))  # as a `pip install .` lays it out
+    here = tmp_path / "checkout"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    missing = CliRunner().invoke(bot.cli.cli, ["manifest", "--url", "https://pacer.acme-sales.com"])
+    (here / "manifest.yml").write_text((ROOT / "manifest.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    found = CliRunner().invoke(bot.cli.cli, ["manifest", "--url", "https://pacer.acme-sales.com"])
+
+    assert missing.exit_code == 2 and "manifest.yml is neither next to this installation" in missing.output
+    assert found.exit_code == 0 and "https://pacer.acme-sales.com/slack/events" in found.output
