@@ -80,16 +80,17 @@ def fail(message: str) -> typer.Exit:
 DATABASE_FORMS = "sqlite:///pacer.db (one machine) or postgresql://pacer:secret@db-host:5432/pacer"
 
 
-def open_database(settings: Settings, *, up_to_date: bool = True) -> Database:
+def open_database(settings: Settings, *, up_to_date: bool = True, newer_ok: bool = False) -> Database:
     """The database of DATABASE_URL, reachable (and, with `up_to_date`, migrated to this code's schema);
-    otherwise one clear message and exit 2 — never a traceback (it goes to the log at DEBUG)."""
+    otherwise one clear message and exit 2 — never a traceback (it goes to the log at DEBUG). A schema
+    newer than this code knows (a newer Pacer upgraded it) is refused too, unless `newer_ok`."""
     import logging
 
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
     from bot.store.engine import Database
-    from bot.store.migrate import current_revision, head_revision
+    from bot.store.migrate import all_revisions, current_revision, head_revision
 
     log = logging.getLogger(__name__)
     try:
@@ -111,6 +112,13 @@ def open_database(settings: Settings, *, up_to_date: bool = True) -> Database:
             f"pacer: cannot reach the database {shown}: {reason}\n"
             f"Check DATABASE_URL (like {DATABASE_FORMS}) and that the database server is running."
         ) from None
+    if current is not None and not newer_ok and current not in all_revisions():
+        db.dispose()
+        raise fail(
+            f"pacer: the database schema ({current}) is newer than this version of Pacer knows (its newest is "
+            f"{head_revision()}): a newer Pacer has upgraded it.\nInstall that version here too, or go back to "
+            'the backup taken before the upgrade (docs/operations.md, "Upgrading").'
+        )
     if up_to_date and current != head_revision():
         db.dispose()
         state = "empty" if current is None else f"at {current}, this code needs {head_revision()}"
@@ -495,14 +503,19 @@ def db_upgrade() -> None:
 @db_cli.command("status")
 def db_status() -> None:
     """Show the database's schema revision and the newest one this code knows."""
-    from bot.store.migrate import current_revision, head_revision
+    from bot.store.migrate import all_revisions, current_revision, head_revision
 
-    db = open_database(load_settings(), up_to_date=False)
+    db = open_database(load_settings(), up_to_date=False, newer_ok=True)
     try:
         current, head = current_revision(db.engine), head_revision()
     finally:
         db.dispose()
-    typer.echo(f"current: {current or 'empty database'}\nhead:    {head}")
+    newer = (
+        " (newer than this version of Pacer: a newer one upgraded it)"
+        if current not in (None, *all_revisions())
+        else ""
+    )
+    typer.echo(f"current: {current or 'empty database'}{newer}\nhead:    {head}")
     if current != head:
         raise typer.Exit(code=1)
 

@@ -319,3 +319,25 @@ def test_manifest_reads_the_current_folders_manifest_when_the_installation_has_n
 
     assert missing.exit_code == 2 and "manifest.yml is neither next to this installation" in missing.output
     assert found.exit_code == 0 and "https://pacer.acme-sales.com/slack/events" in found.output
+
+
+def test_a_database_a_newer_pacer_upgraded_is_refused_by_an_older_one_saying_so(tmp_path, empty_database_url):
+    assert pacer(tmp_path, "db", "upgrade", DATABASE_URL=empty_database_url).returncode == 0
+    engine = Database(empty_database_url).engine
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    newer = (
+        "pacer: the database schema (0099) is newer than this version of Pacer knows "
+        f"(its newest is {head_revision()}): a newer Pacer has upgraded it."
+    )
+
+    for args in (("run",), ("db", "upgrade"), ("outbox", "status")):
+        result = pacer(
+            tmp_path, *args, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s", DATABASE_URL=empty_database_url
+        )
+        assert result.returncode == 2 and result.stderr.splitlines()[0] == newer, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    status = pacer(tmp_path, "db", "status", DATABASE_URL=empty_database_url)
+    assert status.returncode == 1
+    assert status.stdout.splitlines()[0] == "current: 0099 (newer than this version of Pacer: a newer one upgraded it)"
