@@ -68,7 +68,7 @@ install it to your workspace, then put the values in .env or the environment:
   SLACK_BOT_TOKEN       OAuth & Permissions → Bot User OAuth Token (xoxb-…)
   SLACK_SIGNING_SECRET  Basic Information → App Credentials → Signing Secret (HTTP mode)
   SLACK_APP_TOKEN       Basic Information → App-Level Tokens, scope connections:write (xapp-…, Socket Mode)
-See README.md, section "Connect to Slack"."""
+See README.md, section "Connect to Slack" (a trial), or docs/deploy.md (a server)."""
 
 
 def fail(message: str) -> typer.Exit:
@@ -268,7 +268,8 @@ def _say_connected(settings: Settings, identity: SlackIdentity, *, say: bool = T
 
 NO_CREDENTIALS = (
     "pacer: no Slack credentials found (SLACK_BOT_TOKEN), so this is the local console: the real app against "
-    'a Slack stand-in, on a demo database. To connect to Slack, see README.md, section "Connect to Slack".'
+    'a Slack stand-in, on a demo database. To connect to Slack, see README.md, section "Connect to Slack", '
+    "or docs/deploy.md for a server."
 )
 
 
