@@ -145,7 +145,7 @@ def load_pacer_config(settings: Settings) -> PacerConfig:
 def run(
     port: Annotated[int | None, typer.Option(help="HTTP port (default PORT or 3000)")] = None,
     workers: Annotated[
-        int | None, typer.Option(help="gunicorn worker processes (default WEB_CONCURRENCY or 2)")
+        int | None, typer.Option(help="gunicorn worker processes (default WEB_CONCURRENCY, or CPU cores + 1)")
     ] = None,
     scheduler: Annotated[
         bool | None,
