@@ -45,6 +45,10 @@ cli.add_typer(outbox_cli, name="outbox")
 cli.add_typer(export_cli, name="export")
 report_cli = typer.Typer(help="Reports for admins, read from the database.", no_args_is_help=True)
 cli.add_typer(report_cli, name="report")
+workspace_cli = typer.Typer(
+    help="The Slack workspaces in the database: list them (their ids), or erase one's data.", no_args_is_help=True
+)
+cli.add_typer(workspace_cli, name="workspace")
 
 
 def _version(asked: bool) -> None:
@@ -78,13 +82,16 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def open_database(settings: Settings, *, up_to_date: bool = True) -> Database:
+def open_database(settings: Settings, *, up_to_date: bool = True, newer_ok: bool = False) -> Database:
     """The database of DATABASE_URL, reachable (and, with `up_to_date`, migrated to this code's schema);
-    otherwise one clear message and exit 2 — never a traceback (it goes to the log at DEBUG)."""
-    return open_database_url(settings.database_url, up_to_date=up_to_date)
+    otherwise one clear message and exit 2 — never a traceback (it goes to the log at DEBUG). A schema
+    newer than this code knows (a newer Pacer upgraded it) is refused too, unless `newer_ok`."""
+    return open_database_url(settings.database_url, up_to_date=up_to_date, newer_ok=newer_ok)
 
 
-def open_database_url(url: str, *, up_to_date: bool = True, name: str = "DATABASE_URL") -> Database:
+def open_database_url(
+    url: str, *, up_to_date: bool = True, newer_ok: bool = False, name: str = "DATABASE_URL"
+) -> Database:
     """`open_database` for a URL given some other way (`pacer console --database`)."""
     import logging
 
@@ -93,7 +100,7 @@ def open_database_url(url: str, *, up_to_date: bool = True, name: str = "DATABAS
 
     from bot.cli_errors import database_problem
     from bot.store.engine import Database
-    from bot.store.migrate import current_revision, head_revision
+    from bot.store.migrate import all_revisions, current_revision, head_revision
 
     log = logging.getLogger("bot.cli")  # also when run as `python -m bot.cli`
     try:
@@ -124,6 +131,13 @@ def open_database_url(url: str, *, up_to_date: bool = True, name: str = "DATABAS
         db.dispose()
         log.debug("database unusable", exc_info=True)
         raise fail(database_problem(url, shown, exc)) from None
+    if current is not None and not newer_ok and current not in all_revisions():
+        db.dispose()
+        raise fail(
+            f"pacer: the database schema ({current}) is newer than this version of Pacer knows (its newest is "
+            f"{head_revision()}): a newer Pacer has upgraded it.\nInstall that version here too, or go back to "
+            'the backup taken before the upgrade (docs/operations.md, "Upgrading").'
+        )
     if up_to_date and current != head_revision():
         db.dispose()
         state = "empty" if current is None else f"at {current}, this code needs {head_revision()}"
@@ -201,7 +215,7 @@ def run(
             raise fail(problem)
     configure(settings.log_level)
     _migrate(settings)
-    _check_slack(settings)
+    _say_connected(settings, _check_slack(settings))
     from bot.scheduler import AnotherSchedulerRuns
     from bot.server import serve_http, serve_socket_mode
 
@@ -219,18 +233,55 @@ def run(
         raise fail(problem) from None
 
 
-def _check_slack(settings: Settings) -> None:
+@dataclass(frozen=True)
+class SlackIdentity:
+    """Who the bot token is, as `auth.test` answers: the workspace and the bot user."""
+
+    team_id: str
+    team: str
+    bot_user: str
+
+
+def _check_slack(settings: Settings) -> SlackIdentity:
     """Before serving: Slack accepts the bot token and can be reached — else one message and exit 2."""
     from bot.cli_errors import slack_problem
 
-    problem = slack_problem(settings)
-    if problem is not None:
-        raise fail(problem)
+    answer, problem = slack_problem(settings)
+    if problem is not None or answer is None:
+        raise fail(problem or "pacer: cannot start: Slack gave no answer to auth.test")
+    return SlackIdentity(
+        team_id=str(answer.get("team_id") or ""),
+        team=str(answer.get("team") or ""),
+        bot_user=str(answer.get("user") or ""),
+    )
+
+
+def _say_connected(settings: Settings, identity: SlackIdentity, *, say: bool = True) -> None:
+    """Name the Slack workspace the token belongs to (its id is what `--team-id` and `pacer workspace`
+    take) and record its name for `pacer workspace list`."""
+    from bot.clock import system_clock
+    from bot.services.workspace_data import remember_slack_workspace
+
+    if not identity.team_id:
+        return
+    if identity.team:
+        db = open_database(settings)
+        try:
+            remember_slack_workspace(db, team_id=identity.team_id, name=identity.team, now=system_clock())
+        finally:
+            db.dispose()
+    if say:
+        typer.echo(
+            f"pacer: connected to the Slack workspace {identity.team or 'without a name'} ({identity.team_id}) "
+            f"as @{identity.bot_user or 'the bot'}",
+            err=True,
+        )
 
 
 NO_CREDENTIALS = (
     "pacer: no Slack credentials found (SLACK_BOT_TOKEN), so this is the local console: the real app against "
-    'a Slack stand-in, on a demo database. To connect to Slack, see README.md, section "Connect to Slack".'
+    'a Slack stand-in, on a demo database. To connect to Slack, see README.md, section "Connect to Slack", '
+    "or docs/deploy.md for a server."
 )
 
 
@@ -373,7 +424,7 @@ def scheduler_only(
     config = load_pacer_config(settings)
     configure(settings.log_level)
     _migrate(settings)
-    _check_slack(settings)
+    _say_connected(settings, _check_slack(settings), say=not exit_with_parent)  # a child of `pacer run`: said once
     from bot.scheduler import AnotherSchedulerRuns
     from bot.server import serve_scheduler
 
@@ -484,15 +535,68 @@ def db_upgrade() -> None:
 @db_cli.command("status")
 def db_status() -> None:
     """Show the database's schema revision and the newest one this code knows."""
-    from bot.store.migrate import current_revision, head_revision
+    from bot.store.migrate import all_revisions, current_revision, head_revision
 
-    db = open_database(load_settings(), up_to_date=False)
+    db = open_database(load_settings(), up_to_date=False, newer_ok=True)
     try:
         current, head = current_revision(db.engine), head_revision()
     finally:
         db.dispose()
-    typer.echo(f"current: {current or 'empty database'}\nhead:    {head}")
+    newer = (
+        " (newer than this version of Pacer: a newer one upgraded it)"
+        if current not in (None, *all_revisions())
+        else ""
+    )
+    typer.echo(f"current: {current or 'empty database'}{newer}\nhead:    {head}")
     if current != head:
+        raise typer.Exit(code=1)
+
+
+@db_cli.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="the copy to write: a new file, e.g. backups/pacer-2026-12-01.db")],
+) -> None:
+    """Copy the SQLite database to FILE while Pacer runs: consistent, WAL included, checked.
+
+    On PostgreSQL use pg_dump instead (docs/operations.md). Restore: stop Pacer, put the copy in
+    place of the database file, delete the old file's -wal and -shm files, start Pacer.
+    """
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    from bot.store.backup import backup_sqlite
+    from bot.store.migrate import current_revision
+
+    settings = load_settings()
+    if settings.database_url.startswith("postgresql"):
+        raise fail(
+            "pacer: DATABASE_URL is PostgreSQL: back it up with pg_dump, like\n"
+            '  pg_dump --format=custom --file=pacer.dump "$DATABASE_URL"\n'
+            "and restore with pg_restore (docs/operations.md)."
+        )
+    db = open_database(settings, up_to_date=False)
+    try:
+        revision = current_revision(db.engine)
+    finally:
+        db.dispose()
+    source = Path(make_url(settings.database_url).database or "")
+    if not source.is_file():
+        raise fail(f"pacer: there is no database file {source} to back up; check DATABASE_URL")
+    if file.exists():
+        raise fail(f"pacer: {file} already exists; give the copy a new name (with the date, say), never the old one's")
+    if not file.parent.is_dir():
+        raise fail(f"pacer: the folder {file.parent} does not exist; create it first (mkdir -p {file.parent})")
+    try:
+        done = backup_sqlite(source, file)
+    except sqlite3.Error as exc:
+        typer.echo(f"pacer: the backup to {file} failed: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(
+        f"{source} backed up to {file}: {done.size_bytes / 1_000_000:,.1f} MB, schema {revision or 'empty'}, "
+        f"integrity {done.integrity}"
+    )
+    if done.integrity != "ok":
         raise typer.Exit(code=1)
 
 
@@ -514,13 +618,16 @@ def manifest(
             "for example: pacer manifest --url https://pacer.acme-sales.com"
         )
     base = f"https://{parts.netloc}{parts.path.rstrip('/')}"
-    source = _Path(__file__).resolve().parent.parent / "manifest.yml"
-    try:
-        text = source.read_text(encoding="utf-8")
-    except OSError:
+    # the checkout's manifest.yml (a `make run` install), else one in the current folder (a `pip install`
+    # of a release, a container): the file ships with the repository, not inside the package
+    places = [_Path(__file__).resolve().parent.parent / "manifest.yml", _Path.cwd() / "manifest.yml"]
+    source = next((place for place in places if place.is_file()), None)
+    if source is None:
         raise fail(
-            f"pacer: manifest.yml is not next to this installation ({source}); run it from the checkout"
-        ) from None
+            f"pacer: manifest.yml is neither next to this installation ({places[0]}) nor in this folder; "
+            "run the command in the repository's folder, where manifest.yml is"
+        )
+    text = source.read_text(encoding="utf-8")
     typer.echo(text.replace(MANIFEST_PLACEHOLDER, base), nl=False)
 
 
@@ -571,9 +678,11 @@ def _config_summary(config: PacerConfig, settings: Settings) -> list[str]:
 def outbox_status(
     limit: Annotated[int, typer.Option(help="how many unknown messages to list", min=1, max=1000)] = 20,
 ) -> None:
-    """Messages per status, and the oldest that ended `unknown` (Slack may or may not have posted them).
+    """Messages per status, why the failed ones failed (Slack's error, the most frequent first), and the
+    oldest that ended `unknown` (Slack may or may not have posted them).
 
-    Exits 1 while any message is `unknown`, so a monitor can alert on it.
+    Exits 1 while any message is `unknown`, so a monitor can alert on it. A failed message is not sent
+    again: docs/troubleshooting.md says what each Slack error means and what to do.
     """
     from bot.store import outbox
 
@@ -581,12 +690,21 @@ def outbox_status(
     try:
         with db.reading() as session:
             counts = outbox.counts(session)
+            failed = outbox.failed_by_error(session, limit=10) if counts.get("failed") else []
             unknown = outbox.unknown_messages(session, limit=limit)
     finally:
         db.dispose()
     order = ["pending", "sending", "reconcile", "sent", "failed", "unknown"]
     shown = sorted(counts.items(), key=lambda item: (order.index(item[0]) if item[0] in order else 99, item[0]))
     typer.echo("outbox: " + (", ".join(f"{n} {status}" for status, n in shown) or "empty"))
+    if failed:
+        typer.echo("failed, by Slack's error (see docs/troubleshooting.md):")
+    for kind in failed:
+        newest = kind.newest
+        typer.echo(
+            f"  {kind.count} × {kind.error} — newest #{newest.id} {kind.team_id} {newest.kind} to {newest.channel}, "
+            f"queued {newest.created_at:%Y-%m-%d %H:%M} UTC"
+        )
     for message, team_id in unknown:
         typer.echo(
             f"  #{message.id} {team_id} {message.kind} to {message.channel} ({message.key}), queued "
@@ -917,6 +1035,94 @@ def report_fairness(
         typer.echo(
             f"pacer: no evaluations in {workspace.team_id} yet: a period's evaluations are frozen when it closes",
             err=True,
+        )
+
+
+@workspace_cli.command("list")
+def workspace_list() -> None:
+    """Every Slack workspace in the database: its id (T…), name, people, deals, activities, when Pacer first
+    met it and when anything last changed in it.
+
+    The id is what --team-id and `pacer workspace erase` take. `pacer run` names its workspace at start.
+    """
+    from bot.services import workspace_data
+
+    db = open_database(load_settings())
+    try:
+        found = workspace_data.workspaces(db)
+    finally:
+        db.dispose()
+    if not found:
+        typer.echo(
+            "this database holds no workspace yet: Pacer records one when `pacer run` first starts with its bot "
+            "token, or when someone first uses Pacer in Slack"
+        )
+        return
+    rows = [("workspace", "name", "people", "deals", "activities", "first seen", "last activity")]
+    rows += [
+        (
+            w.team_id,
+            w.name or "(name not known yet)",
+            f"{w.people:,}",
+            f"{w.deals:,}",
+            f"{w.activities:,}",
+            f"{w.first_seen:%Y-%m-%d %H:%M} UTC",
+            f"{w.last_activity:%Y-%m-%d %H:%M} UTC" if w.last_activity else "none yet",
+        )
+        for w in found
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    numeric = {2, 3, 4}
+    for row in rows:
+        cells = [cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        typer.echo("  ".join(cells).rstrip())
+
+
+@workspace_cli.command("erase")
+def workspace_erase(
+    team_id: Annotated[str, typer.Argument(help="the workspace's id (T…), as `pacer workspace list` shows it")],
+    yes: Annotated[bool, typer.Option("--yes", help="erase for real; without it, only show what would go")] = False,
+) -> None:
+    """Erase every record of one Slack workspace: people, deals, activities, goals, evaluations, check-ins,
+    appeals, queued messages and the audit log. It cannot be undone.
+
+    Without --yes nothing is erased: it lists what would be, per table. Before erasing, uninstall Pacer
+    from that Slack workspace (or its next request registers the workspace again), export what HR must
+    keep (pacer export evaluations) and take a backup. Other workspaces are not touched.
+    """
+    from bot.clock import system_clock
+    from bot.services import workspace_data
+
+    settings = load_settings()
+    configure(settings.log_level)  # the erase is logged, with the time and what went
+    if not TEAM_ID.match(team_id):
+        raise fail(
+            f"pacer: {team_id!r} is not a Slack workspace id (like T012AB3CD); "
+            "`pacer workspace list` shows the ids this database holds"
+        )
+    db = open_database(settings)
+    try:
+        try:
+            plan = (
+                workspace_data.erase_workspace(db, team_id=team_id, now=system_clock())
+                if yes
+                else workspace_data.erase_plan(db, team_id=team_id)
+            )
+        except workspace_data.UnknownWorkspace as exc:
+            raise fail(f"pacer: {exc.message}; `pacer workspace list` shows each with its people and deals") from None
+    finally:
+        db.dispose()
+    named = f"{team_id} ({plan.workspace.name})" if plan.workspace.name else team_id
+    verb = "erased" if yes else "would erase"
+    typer.echo(f"{verb} workspace {named}: {plan.total:,} rows in {len(plan.rows)} tables")
+    for table, count in reversed(plan.rows.items()):  # the workspace first, then what refers to it
+        typer.echo(f"  {table:<22}{count:>12,}")
+    if not yes:
+        raise fail(
+            "pacer: nothing was erased: erasing cannot be undone, so it needs --yes.\n"
+            f"Before it: uninstall Pacer from that Slack workspace, export what HR must keep (pacer export "
+            f"evaluations --team-id {team_id} --period …, for each period) and take a backup (docs/operations.md).\n"
+            f"Then, for example: pacer workspace erase {team_id} --yes"
         )
 
 

@@ -12,7 +12,7 @@ import errno
 import logging
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -30,7 +30,7 @@ install it to your workspace, then put the values in .env or the environment:
   SLACK_BOT_TOKEN       OAuth & Permissions → Bot User OAuth Token (xoxb-…)
   SLACK_SIGNING_SECRET  Basic Information → App Credentials → Signing Secret (HTTP mode)
   SLACK_APP_TOKEN       Basic Information → App-Level Tokens, scope connections:write (xapp-…, Socket Mode)
-See README.md, section "Connect to Slack"."""
+See README.md, section "Connect to Slack" (a trial), or docs/deploy.md (a server)."""
 
 #: What Slack's auth.test errors mean for the person starting Pacer, and what to do.
 TOKEN_PROBLEMS = {
@@ -93,8 +93,9 @@ def unreachable(settings: Settings, exc: BaseException) -> str:
     )
 
 
-def slack_problem(settings: Settings) -> str | None:
-    """Slack accepts the bot token and can be reached (one auth.test, no retries), or what to do."""
+def slack_problem(settings: Settings) -> tuple[dict[str, Any], None] | tuple[None, str]:
+    """(auth.test's answer, None) when Slack accepts the bot token and can be reached (one call, no
+    retries), else (None, what to do)."""
     from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError
 
@@ -109,14 +110,14 @@ def slack_problem(settings: Settings) -> str | None:
         retry_handlers=[],
     )
     try:
-        client.auth_test()
+        answer = client.auth_test()
     except SlackApiError as exc:
         error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
-        return slack_error(error, problems=TOKEN_PROBLEMS, variable="the bot token") + f"\n\n{CONNECT_HELP}"
+        return None, slack_error(error, problems=TOKEN_PROBLEMS, variable="the bot token") + f"\n\n{CONNECT_HELP}"
     except OSError as exc:
         logger.debug("Slack unreachable", exc_info=True)
-        return unreachable(settings, exc)
-    return None
+        return None, unreachable(settings, exc)
+    return dict(answer.data) if isinstance(answer.data, dict) else {}, None
 
 
 def socket_mode_problem(settings: Settings, exc: Exception) -> str | None:

@@ -13,6 +13,23 @@ class _ClientGivenOnPurpose(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+class _NoBodyOfRefusedRequests(logging.Filter):
+    """Bolt logs a request whose signature is wrong with its whole body (user text, user ids, the
+    response_url that lets anyone answer in the user's name). The line stays — it is how a wrong
+    SLACK_SIGNING_SECRET shows — without the body."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("Invalid request signature detected") and ", body: " in message:
+            timestamp = message.partition("timestamp: ")[2].partition(",")[0]
+            record.msg = (
+                "Invalid request signature detected (timestamp: %s; body not logged): refused with 401. "
+                "If every request is refused, SLACK_SIGNING_SECRET is not this Slack app's signing secret"
+            )
+            record.args = (timestamp,)
+        return True
+
+
 def configure(level: str = "INFO") -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger().level
@@ -27,3 +44,6 @@ def configure(level: str = "INFO") -> None:
     bolt_app = logging.getLogger("slack_bolt.App")
     if not any(isinstance(f, _ClientGivenOnPurpose) for f in bolt_app.filters):
         bolt_app.addFilter(_ClientGivenOnPurpose())
+    verification = logging.getLogger("slack_bolt.RequestVerification")
+    if not any(isinstance(f, _NoBodyOfRefusedRequests) for f in verification.filters):
+        verification.addFilter(_NoBodyOfRefusedRequests())

@@ -18,7 +18,8 @@ COMMANDS = (DEAL, ACTIVITY, PROGRESS, SCORECARD, GOAL, LEADERBOARD, CHECKIN, APP
 USER_CHANGE = "user_change"
 APP_HOME_OPENED = "app_home_opened"
 MESSAGE = "message"  # replies in a check-in thread (manifest: message.mpim), recorded as comments
-EVENTS = (USER_CHANGE, APP_HOME_OPENED, MESSAGE)
+APP_UNINSTALLED = "app_uninstalled"  # logged with what the admin may run; nothing is deleted by itself
+EVENTS = (USER_CHANGE, APP_HOME_OPENED, MESSAGE, APP_UNINSTALLED)
 
 # Block actions
 DEAL_UNDO = "deal_undo"

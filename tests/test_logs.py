@@ -48,3 +48,24 @@ def test_at_debug_the_migration_tool_and_the_job_library_say_everything(caplog: 
     finally:
         with caplog.at_level(logging.INFO):
             configure("INFO")
+
+
+def test_a_request_with_a_wrong_signature_is_logged_without_its_body(caplog: pytest.LogCaptureFixture, pacer) -> None:
+    from tests.conftest import REP
+    from tests.support import payloads
+
+    configure("INFO")
+    # as in `pacer run`, where the log is configured before the app is built and Bolt copies its level
+    caplog.set_level(logging.INFO, logger="slack_bolt.RequestVerification")
+    body = payloads.slash_command(
+        team_id="T1", user_id=REP, command="/deal", text="12500 Secret Customer", response_url="https://hooks/r/abc"
+    )
+    with caplog.at_level(logging.INFO):
+        response = pacer.post(
+            body, content_type="application/x-www-form-urlencoded", headers={"X-Slack-Signature": "v0=" + "0" * 64}
+        )
+
+    assert response.status == 401
+    [line] = [r.getMessage() for r in caplog.records if "Invalid request signature" in r.getMessage()]
+    assert line.startswith("Invalid request signature detected (timestamp: ") and "SLACK_SIGNING_SECRET" in line
+    assert "Secret" not in caplog.text and "hooks" not in caplog.text and REP not in caplog.text

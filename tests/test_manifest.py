@@ -23,7 +23,12 @@ NEEDED_SCOPES = {
     "mpim:write",  # bot/outbox.py: conversations.open opens the group DM of several people
     "mpim:history",  # bot/outbox.py: an ambiguous group-DM post (or thread reply) is looked up, never blindly resent
 }
-EVENT_SCOPES = {"user_change": "users:read", "app_home_opened": None, "message.mpim": "mpim:history"}
+EVENT_SCOPES = {
+    "user_change": "users:read",
+    "app_home_opened": None,
+    "message.mpim": "mpim:history",
+    "app_uninstalled": None,
+}
 # A manifest subscription names the event type and, for messages, the conversation kind: `message.mpim`
 # is delivered as a `message` event (ids.MESSAGE) from group DMs only.
 

@@ -650,6 +650,34 @@ def unknown_messages(session: Session, *, limit: int) -> list[tuple[OutboxMessag
     return [(message, team_id) for message, team_id in rows]
 
 
+@dataclass(frozen=True)
+class FailedKind:
+    """Messages that ended `failed` with one error, and the newest of them (for an operator)."""
+
+    error: str
+    count: int
+    newest: OutboxMessage
+    team_id: str
+
+
+def failed_by_error(session: Session, *, limit: int) -> list[FailedKind]:
+    """The errors `failed` messages ended with, the most frequent first, each with its newest message."""
+    groups = session.exec(
+        select(OutboxMessage.error, func.count(), func.max(OutboxMessage.id))
+        .where(col(OutboxMessage.status) == "failed")
+        .group_by(col(OutboxMessage.error))
+        .order_by(func.count().desc(), func.max(OutboxMessage.id).desc())
+        .limit(limit)
+    ).all()
+    found = []
+    for error, count, newest_id in groups:
+        newest, team_id = session.exec(
+            select(OutboxMessage, Workspace.team_id).join(Workspace).where(col(OutboxMessage.id) == newest_id)
+        ).one()
+        found.append(FailedKind(error=error or "no detail", count=int(count), newest=newest, team_id=team_id))
+    return found
+
+
 def resolve_unknown(
     session: Session, *, message_id: int, status: str, note: str, now: datetime
 ) -> OutboxMessage | None:

@@ -307,3 +307,44 @@ def test_manifest_refuses_an_address_slack_would_not_call(tmp_path):
     result = pacer(tmp_path, "manifest", "--url", "http://pacer.acme-sales.com")
     assert result.returncode == 2
     assert result.stderr.startswith("pacer: --url 'http://pacer.acme-sales.com' is not an https:// address")
+
+
+def test_manifest_reads_the_current_folders_manifest_when_the_installation_has_none(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import bot.cli
+
+    installed = tmp_path / "site-packages" / "bot"
+    installed.mkdir(parents=True)
+    monkeypatch.setattr(bot.cli, "__file__", str(installed / "cli.py"))  # as a `pip install .` lays it out
+    here = tmp_path / "checkout"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    missing = CliRunner().invoke(bot.cli.cli, ["manifest", "--url", "https://pacer.acme-sales.com"])
+    (here / "manifest.yml").write_text((ROOT / "manifest.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    found = CliRunner().invoke(bot.cli.cli, ["manifest", "--url", "https://pacer.acme-sales.com"])
+
+    assert missing.exit_code == 2 and "manifest.yml is neither next to this installation" in missing.output
+    assert found.exit_code == 0 and "https://pacer.acme-sales.com/slack/events" in found.output
+
+
+def test_a_database_a_newer_pacer_upgraded_is_refused_by_an_older_one_saying_so(tmp_path, empty_database_url):
+    assert pacer(tmp_path, "db", "upgrade", DATABASE_URL=empty_database_url).returncode == 0
+    engine = Database(empty_database_url).engine
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    newer = (
+        "pacer: the database schema (0099) is newer than this version of Pacer knows "
+        f"(its newest is {head_revision()}): a newer Pacer has upgraded it."
+    )
+
+    for args in (("run",), ("db", "upgrade"), ("outbox", "status")):
+        result = pacer(
+            tmp_path, *args, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s", DATABASE_URL=empty_database_url
+        )
+        assert result.returncode == 2 and result.stderr.splitlines()[0] == newer, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    status = pacer(tmp_path, "db", "status", DATABASE_URL=empty_database_url)
+    assert status.returncode == 1
+    assert status.stdout.splitlines()[0] == "current: 0099 (newer than this version of Pacer: a newer one upgraded it)"

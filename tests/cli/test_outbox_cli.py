@@ -54,6 +54,23 @@ def test_status_lists_unknown_messages_with_how_to_settle_them_and_exits_one(dat
     assert "pacer outbox resolve <id> sent|failed" in result.output
 
 
+def test_status_groups_failed_messages_by_slacks_error_most_frequent_first(database_url, db):
+    queue(db, "win:1", "win:2", "win:3", status="failed", error="not_in_channel")
+    queue(db, "nudge:UREP0001:2026-11-24", status="failed", error="missing_scope")
+    queue(db, "nudge:UREP0002:2026-11-24", status="sent")
+    newest = max(row.id for row in outbox_rows(db) if row.key == "win:3")
+
+    result = pacer(database_url, "outbox", "status")
+
+    assert result.exit_code == 0, result.output  # failed is final: nothing for a human to settle
+    assert result.output.splitlines() == [
+        "outbox: 1 sent, 4 failed",
+        "failed, by Slack's error (see docs/troubleshooting.md):",
+        f"  3 × not_in_channel — newest #{newest} T1 nudge to UREP0001, queued 2026-11-24 09:00 UTC",
+        f"  1 × missing_scope — newest #{newest + 1} T1 nudge to UREP0001, queued 2026-11-24 09:00 UTC",
+    ]
+
+
 def test_resolve_settles_an_unknown_message_with_the_operators_note(database_url, db):
     queue(db, "nudge:UREP0001:2026-11-24", status="unknown", error="read timeout")
     [row] = outbox_rows(db)

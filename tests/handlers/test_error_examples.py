@@ -858,6 +858,8 @@ CLI_CASES = {
     "fairness-unknown-period": ["report", "fairness", "--period", "2026-13", "--format", "csv"],
     "fairness-without-a-workspace": ["report", "fairness", "--format", "json"],
     "manifest-not-https": ["manifest", "--url", "http://pacer.acme-sales.com"],
+    # erasing a workspace without --yes lists what would go and shows the command that erases it
+    "erase-without-yes": ["workspace", "erase", "T1"],
     # the console refuses the bot's own database; its example starts the console on stdin's end of input
     "console-on-the-bots-database": ["console", "--database", "{DATABASE_URL}"],
 }
@@ -872,6 +874,7 @@ def two_workspaces(db: Database) -> None:
 CLI_SETUP: dict[str, Callable[[Database], None]] = {
     "export-without-a-workspace": two_workspaces,
     "fairness-without-a-workspace": two_workspaces,
+    "erase-without-yes": two_workspaces,
 }
 
 

@@ -101,3 +101,17 @@ def test_a_retried_event_has_one_effect(pacer, db):
 def test_user_change_for_someone_pacer_does_not_know_stores_nothing(pacer, db):
     pacer.event(user_change("USTRANGER1"))
     assert reads.member(db, "USTRANGER1") is None
+
+
+def test_an_uninstall_is_logged_with_what_to_run_and_deletes_nothing(pacer, db, caplog):
+    pacer.deal(REP, "12.5k Acme Corp")
+
+    response = pacer.event({"type": "app_uninstalled"})
+
+    assert response.status == 200
+    [warning] = [r for r in caplog.records if r.name == "handlers.events"]
+    assert warning.levelname == "WARNING" and warning.getMessage().startswith(
+        "Pacer was uninstalled from the Slack workspace T1. Its records stay in the database"
+    )
+    assert "pacer workspace erase T1 --yes" in warning.getMessage()
+    assert reads.member(db, REP) is not None and len(reads.deals(db)) == 1
