@@ -152,7 +152,7 @@ def log(
             )
     record = outcome.record
     return Reply(
-        blocks=blocks.logged(outcome),
+        blocks=blocks.logged_dicts(outcome),
         queued=outcome.announced,
         recorded_work=not outcome.replayed,
         text=f"Logged {record.ref}: {format_amount(record.money)} with {record.customer}",
