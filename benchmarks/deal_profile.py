@@ -15,7 +15,9 @@ Then, per request of the measured kind:
 Kinds: `known` (a known customer, a new deal: the hot path), `new` (a new customer: includes the
 near-match search), `replay` (the same trigger id again: answered from what is stored).
 
-Run: `.venv/bin/python benchmarks/deal_profile.py [--deals 400] [--kind known|new|replay]`.
+`--floor` measures the floor app (benchmarks/floor_app.py) the same way, for comparison.
+
+Run: `.venv/bin/python benchmarks/deal_profile.py [--deals 400] [--kind known|new|replay] [--floor]`.
 """
 
 from __future__ import annotations
@@ -150,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp dir")
     parser.add_argument("--statements", action="store_true", help="print the statements of one request")
+    parser.add_argument(
+        "--floor", action="store_true", help="measure the floor app (benchmarks/floor_app.py) the same way instead"
+    )
     args = parser.parse_args(argv)
 
     meter = Meter()
@@ -172,7 +177,17 @@ def main(argv: list[str] | None = None) -> int:
     deps = build_deps(
         config=make_config(reps), db=db, token=slack.token, base_url=slack.url, start_sender=False, background_workers=1
     )
-    wsgi = WsgiApp(create_app(signing_secret=SECRET, deps=deps), deps, signing_secret=SECRET)
+    wsgi: Any = WsgiApp(create_app(signing_secret=SECRET, deps=deps), deps, signing_secret=SECRET)
+    if args.floor:
+        from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+        from benchmarks import floor_app
+
+        floor_db = Path(workdir.name) / "floor.db"
+        floor_app.create_schema(floor_db)
+        rows = floor_app.Rows(floor_db)
+        floor = floor_app.create_floor_app(signing_secret=SECRET, token=slack.token, api_url=slack.url, rows=rows)
+        wsgi = floor_app.FloorWsgi(SlackRequestHandler(floor))
     verifier = SignatureVerifier(SECRET)
     rng = random.Random(7)
     fresh = args.deals if args.kind == "new" else 0
