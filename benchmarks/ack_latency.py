@@ -1448,7 +1448,7 @@ def measure_target(
             run_id=run_id, seed=args.seed + round_,
         )  # fmt: skip
         workload.response_url = fake.response_url("bench-")
-        asyncio.run(run_all(args, workload, server, db_path, run_id, results))
+        asyncio.run(run_all(args, workload, server, db_path, run_id, results, label=target.label, round_=round_))
     finally:
         how = server.stop()
         problems = server.problems()
@@ -1458,17 +1458,25 @@ def measure_target(
             for message in problems["first_errors"][:5]:
                 print(f"    {message}")
         for result in results:
-            result.target, result.round = target.label, round_
             result.server_log = problems
     return results
 
 
 async def run_all(
-    args: argparse.Namespace, workload: Workload, server: Server, db_path: Path, run_id: str, results: list[PhaseResult]
+    args: argparse.Namespace,
+    workload: Workload,
+    server: Server,
+    db_path: Path,
+    run_id: str,
+    results: list[PhaseResult],
+    *,
+    label: str = "pacer",
+    round_: int = 1,
 ) -> None:
     """Warm-up, then phase (c), phase (a) and/or the ramp; each finished phase is appended to `results`."""
 
     async def measured(result: PhaseResult, tag: str, profiler: Profiler | None) -> PhaseResult:
+        result.target, result.round = label, round_
         result.stored = stored_check(db_path, run_id, tag, result.logged_trigger_ids, result.other_trigger_outcomes)
         rows = result.stored["rows"]
         result.stored_per_s = round(rows / result.wall_s, 1)
