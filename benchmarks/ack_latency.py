@@ -1197,8 +1197,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--closed-max-rate",
         type=float,
-        default=2500.0,
-        help="phase (c): requests are signed in advance for this rate × duration (default 2500)",
+        default=5000.0,
+        help="phase (c): requests are signed in advance for this rate × duration (default 5000)",
     )
     parser.add_argument(
         "--pacer-root",

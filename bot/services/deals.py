@@ -77,6 +77,8 @@ class Looked:
     request: DealRequest
     source_key: str
     now: datetime
+    duplicate_ok: bool
+    customer_ok: bool
     book: RuleBook
     replayed: DealLogged | None  # this source key was recorded already: the answer, as it was
     customer: CustomerRef | None  # the customer the name means, any spelling (None: a new name)
@@ -117,6 +119,8 @@ def look(
         request=request,
         source_key=source_key,
         now=now,
+        duplicate_ok=duplicate_ok,
+        customer_ok=customer_ok,
         book=book,
         replayed=None,
         customer=found.customer,
@@ -174,7 +178,8 @@ def log_deal(
                 duplicate_ok=duplicate_ok,
                 customer_ok=customer_ok,
             )
-    assert looked.request == request and looked.source_key == source_key
+    asked = (request, source_key, duplicate_ok, customer_ok)
+    assert (looked.request, looked.source_key, looked.duplicate_ok, looked.customer_ok) == asked, "looked up another"
     if looked.replayed is not None:
         return looked.replayed
     if looked.suggestions:

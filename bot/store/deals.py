@@ -30,30 +30,6 @@ MEMBER = Member.__table__  # type: ignore[attr-defined]
 _ID_BY_SOURCE_KEY = select(DEAL.c.id).where(
     DEAL.c.workspace_id == bindparam("workspace_id"), DEAL.c.source_key == bindparam("source_key")
 )
-_LIVE_DEAL_FOR_CUSTOMER_BY = (
-    select(DEAL.c.id)
-    .where(
-        DEAL.c.workspace_id == bindparam("workspace_id"),
-        DEAL.c.customer_id == bindparam("customer_id"),
-        DEAL.c.voided_at.is_(None),
-        DEAL.c.signed_on <= bindparam("day", type_=Date),
-    )
-    .limit(1)
-)
-_TWINS = (
-    select(DEAL, CUSTOMER.c.name.label("customer_name"), MEMBER.c.user_id.label("owner_user_id"))
-    .join(CUSTOMER, CUSTOMER.c.id == DEAL.c.customer_id)
-    .join(MEMBER, MEMBER.c.id == DEAL.c.owner_id)
-    .where(
-        DEAL.c.workspace_id == bindparam("workspace_id"),
-        # `+ 0`: look the customer's few deals up by the customer index, not the rep's many
-        DEAL.c.owner_id + 0 == bindparam("owner_id"),
-        DEAL.c.customer_id == bindparam("customer_id"),
-        DEAL.c.amount_minor == bindparam("amount_minor"),
-        DEAL.c.currency == bindparam("currency"),
-        DEAL.c.created_at >= bindparam("since", type_=DEAL.c.created_at.type),
-    )
-)
 # Everything logging a deal reads, in one statement (see `before_logging`).
 _TWIN = aliased(DEAL, name="twin")
 _EARLIER = aliased(DEAL, name="earlier")
@@ -72,10 +48,19 @@ _BEFORE_LOGGING = core_select(
     .label("known_before"),
     *(
         _TWIN.c[name]
-        for name in ("number", "amount_minor", "currency", "product_line", "signed_on", "paid_on", "note", "source")
-    ),
-    _TWIN.c.created_at,
-    _TWIN.c.void_reason,
+        for name in (
+            "number",
+            "amount_minor",
+            "currency",
+            "product_line",
+            "signed_on",
+            "paid_on",
+            "note",
+            "source",
+            "created_at",
+            "void_reason",
+        )
+    ),  # fmt: skip
 ).select_from(
     _ONE.outerjoin(
         CUSTOMER,
@@ -185,10 +170,10 @@ def before_logging(
     day: date,
     since: datetime,
 ) -> BeforeLogging:
-    """Whether this request was recorded already, the customer, whether they have a deal by `day`,
-    and the duplicate check's candidates — one indexed read for all four, the hot path of `/deal`
-    (the same answers as `id_by_source_key`, `customers.find_ref`, `customer_has_deal_by` and
-    `possible_twins`)."""
+    """Whether this request was recorded already (`id_by_source_key`), the customer the name means
+    (`customers.find_ref`), whether they have a live deal signed by `day` (so this one is not their
+    first), and the duplicate check's candidates (the owner's deals for this customer and amount
+    created since `since`) — one statement of indexed reads for all four: the hot path of `/deal`."""
     parameters = {
         "workspace_id": workspace_id,
         "source_key": source_key,
@@ -278,12 +263,6 @@ def is_first_for_customer(session: Session, deal: Deal) -> bool:
     )
 
 
-def customer_has_deal_by(session: Session, *, workspace_id: int, customer_id: int, day: date) -> bool:
-    """A live deal with this customer signed on or before `day` exists (so a new one there is not its first)."""
-    parameters = {"workspace_id": workspace_id, "customer_id": customer_id, "day": day}
-    return session.connection().execute(_LIVE_DEAL_FOR_CUSTOMER_BY, parameters).first() is not None
-
-
 def _signed_before(table: Any, *, signed_on: Any, number: Any) -> Any:
     """SQL: a deal of `table` was signed before (signed_on, number) — the order that decides a first deal."""
     return or_(table.c.signed_on < signed_on, and_(table.c.signed_on == signed_on, table.c.number < number))
@@ -337,22 +316,6 @@ def tally(session: Session, *, workspace_id: int, owner_id: int, rule: Rule | Co
     count, total = connection.execute(_COUNTED_IN[one], {**owner, "start": period.start, "end": period.end}).one()
     waiting, waiting_total = connection.execute(_AWAITING_PAYMENT, owner).one() if one == "paid" else (0, 0)
     return Tally(int(count), int(total), int(waiting), int(waiting_total))
-
-
-def possible_twins(
-    session: Session, *, workspace_id: int, owner_id: int, customer_id: int, money: Money, since: datetime
-) -> list[DealRecord]:
-    """The owner's deals for this customer and amount created since `since` (the duplicate check's candidates)."""
-    parameters = {
-        "workspace_id": workspace_id,
-        "owner_id": owner_id,
-        "since": since,
-        "customer_id": customer_id,
-        "amount_minor": to_minor(money),
-        "currency": money.currency,
-    }
-    rows = session.connection().execute(_TWINS, parameters)
-    return [_as_record(row, customer=row.customer_name, owner_user_id=row.owner_user_id) for row in rows]
 
 
 def snapshot(deal: Deal | dict[str, Any]) -> dict[str, Any]:

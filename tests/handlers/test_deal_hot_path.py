@@ -18,7 +18,7 @@ from bot.services.rules import RuleBooks
 from bot.store.engine import Database
 from handlers.parse import LogDeal, parse_deal_command
 from scoring.records import Source
-from tests.conftest import ADMIN, REP
+from tests.conftest import ADMIN, REP, REP2
 from tests.support import reads
 from tests.support.harness import Pacer
 
@@ -174,3 +174,21 @@ def test_a_slash_command_slack_sends_again_is_answered_from_what_was_stored(pace
     assert "Logged *D-1*" in first.text and "Already logged (same request): *D-1*" in again.text
     assert len(reads.deals(db)) == 1 and len(reads.audit(db, "deal.logged")) == 1
     assert [m.key for m in reads.outbox(db)] == ["win:D-1"]
+
+
+def test_one_lookup_tells_a_customers_first_deal_by_the_day_it_was_signed_and_ignores_voided_deals(pacer):
+    assert "new customer" in pacer.deal(REP, "1000 Acme Corp date:2026-11-20").text
+    assert "new customer" not in pacer.deal(REP, "2000 Acme Corp date:2026-11-21").text
+    assert "new customer" in pacer.deal(REP, "3000 Acme Corp date:2026-11-10").text  # signed before D-1
+    pacer.deal(REP, "void D-3 wrong date")
+    pacer.deal(REP, "void D-1 wrong customer")
+    assert "new customer" in pacer.deal(REP, "4000 Acme Corp date:2026-11-20").text  # D-2 is later still
+
+
+def test_one_lookup_finds_the_twin_only_for_the_same_rep_customer_and_amount_within_ten_minutes(pacer, clock):
+    pacer.deal(REP, "1000 Acme Corp")
+    assert "Log it again?" in pacer.deal(REP, "1000 acme corp.").text  # the same customer, any spelling
+    assert "Logged" in pacer.deal(REP2, "1000 Acme Corp").text  # another rep
+    assert "Logged" in pacer.deal(REP, "1001 Acme Corp").text  # another amount
+    clock.advance(minutes=11)
+    assert "Logged" in pacer.deal(REP, "1000 Acme Corp").text  # long enough ago
