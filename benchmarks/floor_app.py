@@ -32,7 +32,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 
 from bot.config import PacerConfig  # noqa: E402
-from bot.server import PacerServer  # noqa: E402
+from bot.server import PacerServer, settle_heap  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 SCHEMA = (
@@ -113,7 +113,9 @@ class FloorServer(PacerServer):
             api_url=settings.slack_api_url,
             rows=Rows(self.database),
         )
-        return FloorWsgi(SlackRequestHandler(app))
+        wsgi = FloorWsgi(SlackRequestHandler(app))
+        settle_heap()  # as PacerServer.load does
+        return wsgi
 
 
 class FloorWsgi:
