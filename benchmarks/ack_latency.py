@@ -1,23 +1,32 @@
-"""Ack latency of `/deal` slash commands against `pacer run`, deployed as a user deploys it.
+"""Ack latency and throughput of `/deal` slash commands against `pacer run`, deployed as a user deploys it,
+optionally beside a floor: the least any Bolt app on this machine can do for the same request.
 
 What runs:
 
 * a FakeSlack (tests/fakes/slack_api.py) in this process, knowing a manager and 50 reps;
-* `.venv/bin/pacer run --port <free port>` as a subprocess: gunicorn (gthread) in HTTP mode, a
-  fresh SQLite file in a temp dir, a pacer.yml with a wins channel and one team;
+* `python -m bot.cli run --port <free port>` (what `pacer run` runs) as a subprocess, with this
+  checkout (or each `--pacer-root`) first on PYTHONPATH: gunicorn (gthread) in HTTP mode, a fresh
+  SQLite file in a temp dir, a pacer.yml with a wins channel and one team;
+* with `--floor`, `benchmarks/floor_app.py` the same way: a minimal Bolt app (signature check, one
+  SQLite insert, an ephemeral answer) served by Pacer's own gunicorn setup (bot/server.py);
 * a warm-up in which every rep logs one deal (first contact: `users.info`, member registered);
-* an open-loop load generator (asyncio, raw keep-alive HTTP/1.1 connections) sending distinct,
-  signed `/deal <amount> <customer> ...` commands at a fixed rate. Latency is measured from each
-  request's *scheduled* send time, so a slow server cannot slow the generator down and hide its
-  own queueing (no coordinated omission).
-
-Phases: (a) a fixed rate (`--rate 200 --duration 60`), or (b) `--ramp`, steps of increasing rate
-until p99 goes over `--p99-limit-ms` twice or errors appear; `--both` runs (a) then (b).
-After each phase the SQLite file is opened read-only to check that every "Logged D-" reply
-matches exactly one stored deal. A summary is printed and written to
+* load, from one asyncio generator over raw keep-alive HTTP/1.1 connections, of distinct, signed
+  `/deal <amount> <customer> ...` commands:
+  - phase (c), `--closed` (implied by `--floor`): a closed loop, `--clients` (8) connections each
+    sending its next request when the previous one is answered, for `--closed-duration`: throughput;
+  - phase (a): open loop at a fixed rate (`--rate 200 --duration 60`); latency is measured from each
+    request's *scheduled* send time, so a slow server cannot slow the generator down and hide its own
+    queueing (no coordinated omission);
+  - phase (b), `--ramp`: open-loop steps of increasing rate until p99 goes over `--p99-limit-ms`
+    twice or errors appear; `--both` runs (a) then (b).
+Each server is measured in turn on a fresh database (`--rounds N` repeats, alternating the order).
+After each phase the SQLite file is opened read-only to check that every "Logged D-" reply matches
+exactly one stored deal. A summary is printed — with `--floor`, Pacer's closed-loop throughput and
+open-loop p99 as ratios to the floor's of the same round — and written to
 `benchmarks/results/ack_latency-<timestamp>.json`.
 
-Run: `.venv/bin/python benchmarks/ack_latency.py [--rate 200 --duration 60] [--ramp | --both]`.
+Run: `.venv/bin/python benchmarks/ack_latency.py [--floor] [--rate 200 --duration 60] [--ramp | --both]`;
+before and after a change: `--floor --pacer-root before=/path/to/old/checkout --pacer-root after=.`.
 """
 
 from __future__ import annotations
@@ -420,8 +429,12 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
 @dataclass
 class PhaseResult:
     name: str
-    offered_rate: float
+    offered_rate: float  # 0 in a closed loop
     duration_s: float
+    clients: int = 0  # closed loop: concurrent clients
+    target: str = "pacer"
+    round: int = 1
+    server_log: dict[str, Any] = field(default_factory=dict)
     sent: int = 0
     responses: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
@@ -609,8 +622,94 @@ async def run_phase(
         await asyncio.gather(*list(tasks))
     after = cpu_sample(server_pid)
     pool.close()
-
     result = PhaseResult(name=name, offered_rate=rate, duration_s=round(n / rate, 2))
+    _summarise(result, Exchanges(batch, scheduled, sent, done, outcome, status_of, samples), start, before, after)
+    result.connections_opened = sum(c.connects for c in pool.all)
+    result.stale_connection_retries = sum(c.retries for c in pool.all)
+    return result
+
+
+async def run_closed(
+    name: str,
+    batch: Batch,
+    *,
+    clients: int,
+    duration_s: float,
+    port: int,
+    server_pid: int,
+    timeout_s: float,
+    whole_batch: bool = False,
+) -> PhaseResult:
+    """`clients` keep-alive connections, each sending its next request as soon as the previous one is
+    answered, for `duration_s`: the throughput the server sustains. Latency runs from the send (a
+    closed loop waits for the server, so it measures service time, not queueing behind a schedule).
+    `whole_batch`: send every request of the batch (the warm-up), however long it takes."""
+    n = len(batch.requests)
+    loop = asyncio.get_running_loop()
+    sent = [math.nan] * n
+    done = [math.nan] * n
+    outcome = [NOT_SENT] * n
+    status_of = [0] * n
+    samples: list[str] = []
+    connections = [Connection(port) for _ in range(clients)]
+    taken = 0
+
+    async def client(conn: Connection) -> None:
+        nonlocal taken
+        while taken < n and loop.time() < stop_at:
+            i, taken = taken, taken + 1
+            sent[i] = loop.time()
+            try:
+                async with asyncio.timeout(timeout_s):
+                    status, body = await conn.request(batch.requests[i])
+            except TimeoutError:
+                outcome[i], done[i] = TIMEOUT, loop.time()
+                conn.close()
+                continue
+            except (OSError, ConnectionClosed, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
+                outcome[i], done[i] = CONN_ERROR, loop.time()
+                if len(samples) < 5:
+                    samples.append(f"{type(exc).__name__}: {exc}")
+                conn.close()
+                continue
+            done[i], status_of[i] = loop.time(), status
+            outcome[i] = classify(status, body)
+            if outcome[i] != LOGGED and len(samples) < 5:
+                samples.append(f"HTTP {status}: {body[:300].decode(errors='replace')}")
+
+    before = cpu_sample(server_pid)
+    start = loop.time()
+    stop_at = start + duration_s
+    await asyncio.gather(*(client(conn) for conn in connections))
+    after = cpu_sample(server_pid)
+    for conn in connections:
+        conn.close()
+    if taken == n and not whole_batch:
+        samples.append(f"ran out of pre-signed requests ({n:,}) before {duration_s:g} s: raise --closed-max-rate")
+    exchanges = Exchanges(batch, sent[:taken], sent[:taken], done[:taken], outcome[:taken], status_of[:taken], samples)
+    result = PhaseResult(name=name, offered_rate=0.0, duration_s=duration_s, clients=clients)
+    _summarise(result, exchanges, start, before, after)
+    result.connections_opened = sum(c.connects for c in connections)
+    result.stale_connection_retries = sum(c.retries for c in connections)
+    return result
+
+
+@dataclass
+class Exchanges:
+    """Per request of a phase: when it was due, sent and answered (loop time), what came back."""
+
+    batch: Batch
+    scheduled: list[float]
+    sent: list[float]
+    done: list[float]
+    outcome: list[int]
+    status_of: list[int]
+    samples: list[str]
+
+
+def _summarise(result: PhaseResult, ex: Exchanges, start: float, before: CpuSample, after: CpuSample) -> None:
+    n = len(ex.outcome)
+    scheduled, sent, done, outcome, status_of = ex.scheduled, ex.sent, ex.done, ex.outcome, ex.status_of
     received = [k for k in range(n) if outcome[k] not in (NOT_SENT, EXPIRED, TIMEOUT, CONN_ERROR)]
     result.sent = sum(1 for k in range(n) if not math.isnan(sent[k]))
     result.responses = len(received)
@@ -633,22 +732,21 @@ async def run_phase(
     ]
     result.timeline = _timeline(start, scheduled, latencies)
     # answered requests per second over the phase (until its last request finished, however)
-    result.achieved_rate = round(len(received) / max(last - start, n / rate), 1)
+    span = max(last - start, n / result.offered_rate if result.offered_rate else 0.0, 1e-9)
+    result.achieved_rate = round(len(received) / span, 1)
     wall = after.wall - before.wall
     result.generator_cpu_pct = round(100 * (after.generator - before.generator) / wall, 1)
     server_delta = {pid: after.server[pid] - before.server.get(pid, 0.0) for pid in after.server}
     result.server_cpu_pct = round(100 * sum(server_delta.values()) / wall, 1)
     result.server_cpu_s = round(sum(server_delta.values()), 3)
-    result.wall_s = round(max(last - start, n / rate), 3)
+    result.wall_s = round(span, 3)
     result.server_cpu_by_pid_s = {str(pid): round(v, 2) for pid, v in server_delta.items()}
-    result.connections_opened = sum(c.connects for c in pool.all)
-    result.stale_connection_retries = sum(c.retries for c in pool.all)
-    result.samples = samples
-    result.logged_trigger_ids = [batch.trigger_ids[k] for k in range(n) if outcome[k] == LOGGED]
+    result.samples = ex.samples
+    trigger_ids = ex.batch.trigger_ids
+    result.logged_trigger_ids = [trigger_ids[k] for k in range(n) if outcome[k] == LOGGED]
     result.other_trigger_outcomes = {
-        batch.trigger_ids[k]: OUTCOME_NAMES[outcome[k]] for k in range(n) if outcome[k] != LOGGED
+        trigger_ids[k]: OUTCOME_NAMES[outcome[k]] for k in range(n) if outcome[k] != LOGGED
     }
-    return result
 
 
 # --------------------------------------------------------------------------------------------------
@@ -682,19 +780,14 @@ def write_config(path: Path, reps: Sequence[str]) -> None:
 
 
 class Server:
-    """`pacer run` in a subprocess (its own session, so a terminal Ctrl-C reaches only us)."""
+    """A server under test in a subprocess (its own session, so a terminal Ctrl-C reaches only us)."""
 
-    def __init__(self, *, workdir: Path, env: dict[str, str], port: int) -> None:
+    def __init__(self, *, command: list[str], workdir: Path, env: dict[str, str], port: int) -> None:
         self.port = port
-        self.log_path = workdir / "pacer.log"
+        self.log_path = workdir / "server.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
         self.proc = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "pacer"), "run", "--port", str(port)],
-            cwd=workdir,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            command, cwd=workdir, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     @property
@@ -924,14 +1017,19 @@ def fmt(value: float) -> str:
     return "no resp." if math.isinf(value) else f"{value:,.1f}"
 
 
+def offered(result: PhaseResult) -> str:
+    return f"closed, {result.clients} clients" if result.clients else f"offered {result.offered_rate:,.0f}/s"
+
+
 def print_phase(result: PhaseResult) -> None:
     lat = result.latency_ms
+    since = "from send: closed loop" if result.clients else "from scheduled send"
     print(
-        f"  {result.name}: offered {result.offered_rate:,.0f}/s for {result.duration_s:g} s → sent {result.sent:,}, "
+        f"  {result.target} {result.name}: {offered(result)} for {result.duration_s:g} s → sent {result.sent:,}, "
         f"responses {result.responses:,} {result.by_status}, achieved {result.achieved_rate:,.1f}/s"
     )
     print(
-        f"    latency ms (from scheduled send; no response = ∞): p50 {fmt(lat['p50'])}  p95 {fmt(lat['p95'])}  "
+        f"    latency ms ({since}; no response = ∞): p50 {fmt(lat['p50'])}  p95 {fmt(lat['p95'])}  "
         f"p99 {fmt(lat['p99'])}  max {fmt(lat['max'])}   | server-side part p99 {fmt(result.service_ms['p99'])}, "
         f"generator send lag p99 {fmt(result.send_lag_ms['p99'])}"
     )
@@ -963,26 +1061,119 @@ def print_phase(result: PhaseResult) -> None:
 
 
 def print_table(rows: Sequence[PhaseResult]) -> None:
+    width = max([len(r.target) for r in rows] + [6]) + 2
     header = (
-        f"{'phase':<12}{'offered/s':>10}{'achieved/s':>11}{'sent':>8}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}"
-        f"{'max ms':>10}{'errors':>8}{'dup?':>6}{'>3s':>7}{'gen CPU':>9}{'srv CPU':>9}{'stored 1x':>10}"
+        f"{'server':<{width}}{'phase':<12}{'offered/s':>10}{'achieved/s':>11}{'sent':>8}{'p50 ms':>10}{'p95 ms':>10}"
+        f"{'p99 ms':>10}{'max ms':>10}{'errors':>8}{'dup?':>6}{'>3s':>7}{'gen CPU':>9}{'srv CPU':>9}"
+        f"{'ms CPU/deal':>12}{'stored 1x':>10}"
     )
     print(header)
     print("-" * len(header))
     for r in rows:
         once = "—" if not r.stored else ("yes" if r.stored["exactly_once"] else "NO")
         lat = r.latency_ms
+        rate = f"{r.clients} cl" if r.clients else f"{r.offered_rate:,.0f}"
         print(
-            f"{r.name:<12}{r.offered_rate:>10,.0f}{r.achieved_rate:>11,.1f}{r.sent:>8,}{fmt(lat['p50']):>10}"
+            f"{r.target:<{width}}{r.name:<12}{rate:>10}{r.achieved_rate:>11,.1f}{r.sent:>8,}{fmt(lat['p50']):>10}"
             f"{fmt(lat['p95']):>10}{fmt(lat['p99']):>10}{fmt(lat['max']):>10}{r.errors:>8}"
             f"{r.outcomes.get('duplicate_question', 0):>6}{r.no_ack_within_3s:>7}"
-            f"{r.generator_cpu_pct:>8.0f}%{r.server_cpu_pct:>8.0f}%{once:>10}"
+            f"{r.generator_cpu_pct:>8.0f}%{r.server_cpu_pct:>8.0f}%{r.server_cpu_ms_per_stored_deal:>12.2f}{once:>10}"
         )
+
+
+THROUGHPUT_TARGET = 0.5  # Pacer's closed-loop throughput at least half the floor's
+P99_TARGET = 3.0  # Pacer's open-loop p99 at most three times the floor's
+
+
+def versus_floor(phases: Sequence[PhaseResult]) -> list[dict[str, Any]]:
+    """Per round and Pacer target: closed-loop throughput and open-loop p99 as ratios to the floor's
+    in the same round (same machine, same generator, minutes apart)."""
+    rows = []
+    rounds = sorted({p.round for p in phases})
+    for round_ in rounds:
+        here = [p for p in phases if p.round == round_]
+        floor = {p.name: p for p in here if p.target == FLOOR}
+        for target in dict.fromkeys(p.target for p in here if p.target != FLOOR):
+            mine = {p.name: p for p in here if p.target == target}
+            row: dict[str, Any] = {"round": round_, "target": target}
+            if "c" in mine and "c" in floor:
+                row["throughput"] = mine["c"].achieved_rate
+                row["floor_throughput"] = floor["c"].achieved_rate
+                row["throughput_ratio"] = round(mine["c"].achieved_rate / max(floor["c"].achieved_rate, 1e-9), 3)
+                row["cpu_ms_per_deal"] = mine["c"].server_cpu_ms_per_stored_deal
+                row["floor_cpu_ms_per_deal"] = floor["c"].server_cpu_ms_per_stored_deal
+            if "a" in mine and "a" in floor:
+                row["p99_ms"] = mine["a"].latency_ms["p99"]
+                row["floor_p99_ms"] = floor["a"].latency_ms["p99"]
+                row["p99_ratio"] = round(mine["a"].latency_ms["p99"] / max(floor["a"].latency_ms["p99"], 1e-9), 2)
+            row["exactly_once"] = all(p.stored.get("exactly_once", False) for p in mine.values() if p.stored)
+            rows.append(row)
+    return rows
+
+
+def print_versus_floor(rows: Sequence[dict[str, Any]], *, clients: int, rate: float) -> None:
+    print(
+        f"\n=== Pacer vs the floor (minimal Bolt app, one SQLite insert; same gunicorn, same generator) ===\n"
+        f"throughput: closed loop, {clients} clients; p99: open loop at {rate:g} req/s. "
+        f"Targets: throughput ratio ≥ {THROUGHPUT_TARGET:g}, p99 ratio ≤ {P99_TARGET:g}."
+    )
+    for row in rows:
+        parts = [f"round {row['round']} {row['target']}:"]
+        if "throughput_ratio" in row:
+            ok = "ok" if row["throughput_ratio"] >= THROUGHPUT_TARGET else "BELOW TARGET"
+            parts.append(
+                f"throughput {row['throughput']:,.1f}/s vs floor {row['floor_throughput']:,.1f}/s = "
+                f"{row['throughput_ratio']:.2f} ({ok}); CPU {row['cpu_ms_per_deal']:.2f} vs "
+                f"{row['floor_cpu_ms_per_deal']:.2f} ms per deal;"
+            )
+        if "p99_ratio" in row:
+            ok = "ok" if row["p99_ratio"] <= P99_TARGET else "ABOVE TARGET"
+            parts.append(
+                f"p99 {fmt(row['p99_ms'])} ms vs floor {fmt(row['floor_p99_ms'])} ms = {row['p99_ratio']:.2f}× ({ok});"
+            )
+        parts.append(f"every deal stored exactly once: {'yes' if row['exactly_once'] else 'NO'}")
+        print("  " + " ".join(parts))
 
 
 # --------------------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------------------
+
+FLOOR = "floor"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A server to measure: Pacer served from a checkout, or the floor app."""
+
+    label: str
+    root: Path  # the checkout whose code is served (PYTHONPATH)
+
+    @property
+    def is_floor(self) -> bool:
+        return self.label == FLOOR
+
+    def command(self, port: int, db_path: Path) -> list[str]:
+        if self.is_floor:
+            floor = ROOT / "benchmarks" / "floor_app.py"
+            return [sys.executable, str(floor), "--port", str(port), "--database", str(db_path)]
+        return [sys.executable, "-m", "bot.cli", "run", "--port", str(port)]
+
+
+def pacer_targets(values: Sequence[str]) -> list[Target]:
+    """`--pacer-root [LABEL=]PATH` values (default: this checkout, labelled "pacer")."""
+    if not values:
+        return [Target("pacer", ROOT)]
+    targets = []
+    for value in values:
+        label, _, path = value.rpartition("=")
+        root = Path(path).resolve()
+        if not (root / "bot" / "cli.py").is_file():
+            raise SystemExit(f"--pacer-root {value}: {root} is not a Pacer checkout (no bot/cli.py)")
+        targets.append(Target(label or root.name, root))
+    if len({t.label for t in targets}) != len(targets) or FLOOR in {t.label for t in targets}:
+        raise SystemExit("--pacer-root: give each checkout its own label (LABEL=PATH), not 'floor'")
+    return targets
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -995,6 +1186,32 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     mode.add_argument("--ramp", action="store_true", help="run phase (b), the ramp, instead of phase (a)")
     mode.add_argument("--both", action="store_true", help="run phase (a), then phase (b) on the same server")
     parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also serve the floor (benchmarks/floor_app.py: Bolt, one SQLite insert) with the same gunicorn\n"
+        "settings and generator, run phase (c) and print Pacer's throughput and p99 as ratios to the floor's",
+    )
+    parser.add_argument("--closed", action="store_true", help="run phase (c), the closed loop (implied by --floor)")
+    parser.add_argument("--clients", type=int, default=8, help="phase (c): concurrent clients (default 8)")
+    parser.add_argument("--closed-duration", type=float, default=20.0, help="phase (c): seconds (default 20)")
+    parser.add_argument(
+        "--closed-max-rate",
+        type=float,
+        default=5000.0,
+        help="phase (c): requests are signed in advance for this rate × duration (default 5000)",
+    )
+    parser.add_argument(
+        "--pacer-root",
+        action="append",
+        default=[],
+        metavar="[LABEL=]PATH",
+        help="serve Pacer from this checkout (repeat to compare, e.g. before=/tmp/base after=.);\n"
+        "default: this checkout",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="measure every server this many times, alternating the order (default 1)"
+    )
+    parser.add_argument(
         "--steps",
         default=",".join(map(str, DEFAULT_STEPS)),
         help="ramp rates, comma-separated (default %(default)s)",
@@ -1004,6 +1221,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--p99-limit-ms", type=float, default=100.0, help="ramp: p99 limit for the knee (default 100)")
     parser.add_argument("--connections", type=int, default=128, help="max keep-alive connections (default 128)")
     parser.add_argument("--reps", type=int, default=50, help="reps in the team (default 50)")
+    parser.add_argument(
+        "--new-customers",
+        action="store_true",
+        help="warm up with one deal per rep only, so most customers are new when first named under load\n"
+        "(each then runs the near-match search); by default every customer is known before measuring",
+    )
     parser.add_argument("--customers", type=int, default=300, help="distinct customer names (default 300)")
     parser.add_argument(
         "--timeout",
@@ -1015,7 +1238,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=20240601, help="workload random seed")
     parser.add_argument("--web-concurrency", type=int, help="set WEB_CONCURRENCY (default: pacer's own default)")
     parser.add_argument("--web-threads", type=int, help="set WEB_THREADS (default: pacer's own default)")
-    parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, pacer.yml, server log)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (databases, pacer.yml, server logs)")
     parser.add_argument(
         "--py-spy",
         metavar="PATH",
@@ -1033,26 +1256,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results", help="where the JSON goes")
     args = parser.parse_args(argv)
     args.step_rates = [float(s) for s in args.steps.split(",") if s.strip()]
-    longest = max(args.duration, args.step_duration)
+    args.closed = args.closed or args.floor
+    longest = max(args.duration, args.step_duration, args.closed_duration if args.closed else 0.0)
     if longest > SIGNATURE_WINDOW_S - 60:
         parser.error(f"a phase may last at most {SIGNATURE_WINDOW_S - 60} s: requests are signed before it starts")
     if args.rate <= 0 or args.duration <= 0 or any(r <= 0 for r in args.step_rates):
         parser.error("rates and durations must be positive")
+    if args.clients < 1 or args.closed_duration <= 0 or args.rounds < 1:
+        parser.error("--clients, --closed-duration and --rounds must be positive")
+    args.targets = pacer_targets(args.pacer_root)
     return args
-
-
-STALE_INSTALL_WARNING = (
-    "the venv's editable install of pacer maps bot/handlers/scoring as namespace packages (installed before "
-    "their __init__.py existed), so `.venv/bin/pacer run` fails with \"module 'handlers' has no attribute "
-    "'register'\"; running it with PYTHONPATH=<repo root>. Fix: .venv/bin/pip install -e '.[dev]'"
-)
-
-
-def installed_packages_importable() -> bool:
-    """Whether the venv, without the checkout on sys.path, imports `handlers` as the real package."""
-    probe = "import handlers, sys; sys.exit(0 if hasattr(handlers, 'register') else 1)"
-    python = ROOT / ".venv" / "bin" / "python"
-    return subprocess.run([str(python), "-I", "-c", probe], cwd=tempfile.gettempdir(), check=False).returncode == 0
 
 
 def effective_server_settings(env: dict[str, str]) -> dict[str, Any]:
@@ -1084,16 +1297,19 @@ def sigterm_as_interrupt() -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     run_id = datetime.now(UTC).strftime("%H%M%S") + secrets.token_hex(2)
-    report: dict[str, Any] = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
+    report: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "load_average_at_start": os.getloadavg(),
+    }
     print(
         f"machine: {report['machine']['cpu_count']} cores, Python {report['machine']['python']}, "
-        f"{report['machine']['platform']}"
+        f"{report['machine']['platform']}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
 
     reps = make_reps(args.reps)
     customers, dropped = make_customers(args.customers, args.seed)
     workdir = Path(tempfile.mkdtemp(prefix="pacer-bench-"))
-    db_path = workdir / "pacer.db"
     config_path = workdir / "pacer.yml"
     write_config(config_path, [r[0] for r in reps])
     secret = secrets.token_hex(16)
@@ -1102,88 +1318,61 @@ def main(argv: Sequence[str] | None = None) -> int:
     for user_id, real_name, tz in reps:
         fake.add_user(user_id, name=real_name.lower().replace(" ", "."), real_name=real_name, tz=tz)
 
-    server: Server | None = None
+    targets: list[Target] = ([Target(FLOOR, ROOT)] if args.floor else []) + args.targets
     phases: list[PhaseResult] = []
     interrupted = failed = False
     try:
         with sigterm_as_interrupt():
             fake.start()
-            port = free_port()
-            env = {
-                **{k: v for k, v in os.environ.items() if k not in ("SLACK_APP_TOKEN",)},
+            base_env = {
+                **{k: v for k, v in os.environ.items() if k not in ("SLACK_APP_TOKEN", "PYTHONPATH")},
                 "SLACK_BOT_TOKEN": fake.token,
                 "SLACK_SIGNING_SECRET": secret,
                 "SLACK_API_URL": fake.url,
-                "DATABASE_URL": f"sqlite:///{db_path}",
                 "PACER_CONFIG": str(config_path),
                 "HOST": HOST,
             }
-            if not installed_packages_importable():
-                # The venv's editable install predates bot/, handlers/ and scoring/ being regular
-                # packages, so `pacer` would import them as namespace packages (handlers.register
-                # missing). Put the checkout first on the path, as a fresh `pip install -e .` would.
-                env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-                report["warnings"] = [STALE_INSTALL_WARNING]
-                print(f"warning: {STALE_INSTALL_WARNING}")
             for name, value in (("WEB_CONCURRENCY", args.web_concurrency), ("WEB_THREADS", args.web_threads)):
                 if value is not None:
-                    env[name] = str(value)
-            server_settings = effective_server_settings(env)
-            report["server"] = {"command": f".venv/bin/pacer run --port {port}", **server_settings}
+                    base_env[name] = str(value)
+            server_settings = effective_server_settings(base_env)
+            report["server"] = {"command": "python -m bot.cli run --port <free port>", **server_settings}
+            report["targets"] = {t.label: str(t.root) for t in targets}
             report["workload"] = {
                 "reps": len(reps),
                 "customers": len(customers),
                 "customer_candidates_dropped_as_near_duplicates": dropped,
                 "connections": args.connections,
+                "closed_loop_clients": args.clients if args.closed else None,
                 "amounts": "500–40,000 USD (15% with cents); 35% product:Core, 20% product:Enterprise, "
                 "20% stage:paid, 25% note:",
                 "wins_threshold": WINS_THRESHOLD,
             }
             print(
-                f"server: pacer run on {HOST}:{port}, gunicorn gthread, "
+                f"servers: {', '.join(t.label for t in targets)} — each gunicorn gthread, "
                 f"WEB_CONCURRENCY={server_settings['WEB_CONCURRENCY']} ({server_settings['WEB_CONCURRENCY_source']}), "
-                f"WEB_THREADS={server_settings['WEB_THREADS']} ({server_settings['WEB_THREADS_source']}); "
-                f"SQLite {db_path}"
+                f"WEB_THREADS={server_settings['WEB_THREADS']} ({server_settings['WEB_THREADS_source']}), "
+                f"a fresh SQLite file each; {args.rounds} round(s)"
             )
-            server = Server(workdir=workdir, env=env, port=port)
-            ready = server.wait_healthy()
-            workers = len(server_pids(server.pid)) - 1
-            report["server"]["worker_processes_seen"] = workers
-            print(f"server: /healthz 200 after {ready:.1f} s; {workers} worker process(es)")
-
-            workload = Workload(
-                reps=[r[0] for r in reps],
-                customers=customers,
-                secret=secret,
-                port=port,
-                run_id=run_id,
-                seed=args.seed,
-            )
-            workload.response_url = fake.response_url("bench-")
-            asyncio.run(run_all(args, workload, server, db_path, run_id, phases))
+            for round_ in range(1, args.rounds + 1):
+                order = targets if round_ % 2 else targets[::-1]
+                for target in order:
+                    measured = measure_target(args, target, round_, base_env, workdir, fake, reps, customers, run_id)
+                    phases.extend(measured)
     except KeyboardInterrupt:
         interrupted = True
-        print("\ninterrupted: stopping the server")
+        print("\ninterrupted: servers stopped")
     except BenchError as exc:
         failed = True
         print(f"error: {exc}")
     finally:
-        if server is not None:
-            how = server.stop()
-            print(f"server: stopped ({how})")
-            report.setdefault("server", {})["stopped"] = how
-            report["server_log"] = server.problems()
-            if report["server_log"].get("error_lines"):
-                log = report["server_log"]
-                print(f"server log: {log['error_lines']} error line(s), {log['tracebacks']} traceback(s), e.g.:")
-                for message in log["first_errors"][:5]:
-                    print(f"  {message}")
         fake.stop()
 
     if not phases:
         return 130 if interrupted else 1
 
     report["interrupted"] = interrupted
+    report["load_average_at_end"] = os.getloadavg()
     report["wins_posts_seen_by_fake_slack"] = len(fake.calls("chat.postMessage"))
     report["users_info_calls"] = len(fake.calls("users.info"))
     report["phases"] = [p.summary() for p in phases]
@@ -1197,22 +1386,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n=== summary ===")
     print(
         f"machine: {report['machine']['cpu_count']} cores, Python {report['machine']['python']}, "
-        f"{report['machine']['platform']}"
+        f"{report['machine']['platform']}; load average at start "
+        f"{' '.join(f'{x:.2f}' for x in report['load_average_at_start'])}, at end "
+        f"{' '.join(f'{x:.2f}' for x in report['load_average_at_end'])}"
     )
     srv = report["server"]
     print(
-        f"server: {srv.get('command')} — gunicorn gthread, WEB_CONCURRENCY={srv.get('WEB_CONCURRENCY')}, "
+        f"servers: gunicorn gthread, WEB_CONCURRENCY={srv.get('WEB_CONCURRENCY')}, "
         f"WEB_THREADS={srv.get('WEB_THREADS')}, SQLite; generator: asyncio, "
-        f"up to {args.connections} keep-alive connections"
+        f"open loop up to {args.connections} keep-alive connections"
+        + (f", closed loop {args.clients} connections" if args.closed else "")
     )
     print_table(phases)
     if ramp:
         knee = report["knee_req_per_s"]
         print(f"knee (p99 < {args.p99_limit_ms:g} ms, no errors): {f'{knee:,.0f} req/s' if knee else 'none'}")
     print(
-        "latency = response time − scheduled send time (open loop). gen CPU = this process's CPU time / wall "
-        f"(% of one core; the machine has {os.cpu_count()}); srv CPU = gunicorn master + workers."
+        "latency = response time − scheduled send time (open loop; closed loop: − send time). gen CPU = this "
+        f"process's CPU time / wall (% of one core; the machine has {os.cpu_count()}); srv CPU = gunicorn master + "
+        "workers (+ Pacer's scheduler process)."
     )
+    if args.floor:
+        report["versus_floor"] = versus_floor(phases)
+        print_versus_floor(report["versus_floor"], clients=args.clients, rate=args.rate)
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / f"ack_latency-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
     out.write_text(json.dumps(json_safe(report), indent=2, default=str) + "\n", encoding="utf-8")
@@ -1224,27 +1420,63 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 130 if interrupted else 1 if failed else 0
 
 
-async def run_all(
-    args: argparse.Namespace, workload: Workload, server: Server, db_path: Path, run_id: str, results: list[PhaseResult]
-) -> None:
-    """Warm-up, then phase (a) and/or the ramp; each finished phase is appended to `results`."""
+def measure_target(
+    args: argparse.Namespace,
+    target: Target,
+    round_: int,
+    base_env: dict[str, str],
+    workdir: Path,
+    fake: FakeSlack,
+    reps: Sequence[tuple[str, str, str]],
+    customers: Sequence[str],
+    run_id: str,
+) -> list[PhaseResult]:
+    """Start `target` on a fresh database, run the phases against it, stop it."""
+    here = workdir / f"{target.label}-round{round_}"
+    here.mkdir()
+    db_path = here / "pacer.db"
+    port = free_port()
+    env = {**base_env, "DATABASE_URL": f"sqlite:///{db_path}", "PYTHONPATH": str(target.root)}
+    print(f"\n[round {round_}] {target.label}: serving {target.root} on {HOST}:{port}")
+    server = Server(command=target.command(port, db_path), workdir=here, env=env, port=port)
+    results: list[PhaseResult] = []
+    try:
+        ready = server.wait_healthy()
+        print(f"  /healthz 200 after {ready:.1f} s; {len(server_pids(server.pid)) - 1} child process(es)")
+        workload = Workload(
+            reps=[r[0] for r in reps], customers=customers, secret=base_env["SLACK_SIGNING_SECRET"], port=port,
+            run_id=run_id, seed=args.seed + round_,
+        )  # fmt: skip
+        workload.response_url = fake.response_url("bench-")
+        asyncio.run(run_all(args, workload, server, db_path, run_id, results, label=target.label, round_=round_))
+    finally:
+        how = server.stop()
+        problems = server.problems()
+        print(f"  server stopped ({how})")
+        if problems.get("error_lines"):
+            print(f"  server log: {problems['error_lines']} error line(s), {problems['tracebacks']} traceback(s):")
+            for message in problems["first_errors"][:5]:
+                print(f"    {message}")
+        for result in results:
+            result.server_log = problems
+    return results
 
-    async def phase(name: str, tag: str, plan: list[tuple[str, str | None]], rate: float) -> PhaseResult:
-        batch = workload.build(tag, plan)
-        profiler = None
-        if args.py_spy and tag != "w":
-            profiler = Profiler(
-                args.py_spy, server.pid, args.out, f"{run_id}-{tag}", len(plan) / rate, args.py_spy_mode
-            )
-        result = await run_phase(
-            name,
-            batch,
-            rate=rate,
-            port=server.port,
-            connections=min(args.connections, len(plan)),
-            server_pid=server.pid,
-            timeout_s=args.timeout,
-        )
+
+async def run_all(
+    args: argparse.Namespace,
+    workload: Workload,
+    server: Server,
+    db_path: Path,
+    run_id: str,
+    results: list[PhaseResult],
+    *,
+    label: str = "pacer",
+    round_: int = 1,
+) -> None:
+    """Warm-up, then phase (c), phase (a) and/or the ramp; each finished phase is appended to `results`."""
+
+    async def measured(result: PhaseResult, tag: str, profiler: Profiler | None) -> PhaseResult:
+        result.target, result.round = label, round_
         result.stored = stored_check(db_path, run_id, tag, result.logged_trigger_ids, result.other_trigger_outcomes)
         rows = result.stored["rows"]
         result.stored_per_s = round(rows / result.wall_s, 1)
@@ -1257,23 +1489,71 @@ async def run_all(
             print_profile(result.profile)
         return result
 
-    print("warm-up: each rep logs one deal")
-    warm = await phase(
+    def profiler_for(tag: str, seconds: float) -> Profiler | None:
+        if not args.py_spy or tag == "w":
+            return None
+        return Profiler(args.py_spy, server.pid, args.out, f"{run_id}-{tag}", seconds, args.py_spy_mode)
+
+    async def phase(name: str, tag: str, plan: list[tuple[str, str | None]], rate: float) -> PhaseResult:
+        batch = workload.build(tag, plan)
+        profiler = profiler_for(tag, len(plan) / rate)
+        result = await run_phase(
+            name,
+            batch,
+            rate=rate,
+            port=server.port,
+            connections=min(args.connections, len(plan)),
+            server_pid=server.pid,
+            timeout_s=args.timeout,
+        )
+        return await measured(result, tag, profiler)
+
+    known = "" if args.new_customers else ", then a deal with each other customer (all are known)"
+    print(f"  warm-up: each rep logs one deal{known}")
+    plan: list[tuple[str, str | None]] = [
+        (rep, workload.customers[i % len(workload.customers)]) for i, rep in enumerate(workload.reps)
+    ]
+    if not args.new_customers:
+        plan += [(workload.rng.choice(workload.reps), c) for c in workload.customers[len(workload.reps) :]]
+    # a closed loop of two clients and a patient client: first contacts (users.info, registration)
+    # and new customers (the near-match search) are slow, and nothing is measured here
+    warm = await run_closed(
         "warm-up",
-        "w",
-        [(rep, workload.customers[i % len(workload.customers)]) for i, rep in enumerate(workload.reps)],
-        25,
+        workload.build("w", plan),
+        clients=2,
+        duration_s=SIGNATURE_WINDOW_S - 60,
+        port=server.port,
+        server_pid=server.pid,
+        timeout_s=max(args.timeout, 15.0),
+        whole_batch=True,
     )
-    if warm.outcomes.get("logged", 0) != len(workload.reps):
+    await measured(warm, "w", None)
+    if warm.outcomes.get("logged", 0) != len(plan):
         raise BenchError(f"warm-up failed: {warm.outcomes}; server log:\n{server.log_tail()}")
 
+    if args.closed:
+        print(f"  phase (c): closed loop, {args.clients} clients for {args.closed_duration:g} s")
+        await asyncio.sleep(1.0)
+        batch = workload.build("c", workload.random_plan(math.ceil(args.closed_max_rate * args.closed_duration)))
+        profiler = profiler_for("c", args.closed_duration)
+        result = await run_closed(
+            "c",
+            batch,
+            clients=args.clients,
+            duration_s=args.closed_duration,
+            port=server.port,
+            server_pid=server.pid,
+            timeout_s=args.timeout,
+        )
+        await measured(result, "c", profiler)
+
     if not args.ramp:
-        print(f"phase (a): {args.rate:g} req/s for {args.duration:g} s")
+        print(f"  phase (a): {args.rate:g} req/s for {args.duration:g} s")
         await asyncio.sleep(1.0)
         await phase("a", "a", workload.random_plan(round(args.rate * args.duration)), args.rate)
 
     if args.ramp or args.both:
-        print(f"phase (b): ramp {', '.join(f'{r:g}' for r in args.step_rates)} req/s, {args.step_duration:g} s each")
+        print(f"  phase (b): ramp {', '.join(f'{r:g}' for r in args.step_rates)} req/s, {args.step_duration:g} s each")
         over = 0
         for k, rate in enumerate(args.step_rates):
             await asyncio.sleep(args.pause)

@@ -14,6 +14,7 @@ Where the scheduler runs:
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -68,6 +69,14 @@ def make_scheduler(settings: Settings, config: PacerConfig, *, db: Database, sen
         heartbeat_seconds=settings.pacer_scheduler_heartbeat_seconds,
         after_dispatch=sender.kick,
     )
+
+
+def settle_heap() -> None:
+    """Leave what the worker has built so far (modules, the app, its compiled statements) out of the
+    garbage collector's full passes: they live as long as the worker, and scanning them again took a
+    worker ~90 ms every few thousand requests (a stall every request queued behind it shares)."""
+    gc.collect()
+    gc.freeze()
 
 
 class SchedulerChild:
@@ -152,7 +161,9 @@ class PacerServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> WsgiApp:
         app, self.deps = build(self.settings, self.config)
         secret = self.settings.slack_signing_secret
-        return WsgiApp(app, self.deps, signing_secret=secret.get_secret_value() if secret else None)
+        wsgi = WsgiApp(app, self.deps, signing_secret=secret.get_secret_value() if secret else None)
+        settle_heap()
+        return wsgi
 
     def _worker_exit(self, _server: Any, _worker: Any) -> None:
         """Finish post-ack work and stop the outbox sender before the worker goes."""

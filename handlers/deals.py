@@ -51,15 +51,25 @@ def deal_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
     config = deps.config
 
     def work(caller: Caller) -> Reply:
-        products = rules.product_names(deps.db, caller, config=config)
-        parsed = parse_deal_command(
-            command.get("text") or "", today=caller.today, currency=config.currency, product_lines=products
-        )
         now = deps.clock()
+        # One read for the command, closed before any write: the product lines in force, then
+        # everything logging the deal needs to know.
+        with deps.db.reading() as reading:
+            products = rules.product_names(reading, caller, config=config)
+            parsed = parse_deal_command(
+                command.get("text") or "", today=caller.today, currency=config.currency, product_lines=products
+            )
+            source_key = f"command:{command['trigger_id']}"
+            looked = (
+                service.look(reading, caller, parsed.request, config=config, source_key=source_key, now=now)
+                if isinstance(parsed, LogDeal)
+                else None
+            )
         match parsed:
             case LogDeal(request=request):
-                source_key = f"command:{command['trigger_id']}"
-                return log(caller, request, deps=deps, source=Source.SLACK_COMMAND, source_key=source_key)
+                return log(
+                    caller, request, deps=deps, source=Source.SLACK_COMMAND, source_key=source_key, looked=looked
+                )
             case ListDeals():
                 with deps.db.reading() as session:
                     records = service.recent_deals(session, caller, limit=15)
@@ -101,9 +111,12 @@ def log(
     duplicate_ok: bool = False,
     customer_ok: bool = False,
     answered: str | None = None,
+    looked: service.Looked | None = None,
 ) -> Reply:
-    """Log (or ask first); a celebrated deal's wins-channel post is queued with it, all or nothing."""
-    now = deps.clock()
+    """Log (or ask first); a celebrated deal's wins-channel post is queued with it, all or nothing.
+
+    `looked`: what the service read for this request in the request's own read session, if it did."""
+    now = looked.now if looked is not None else deps.clock()
 
     def win_post(logged: service.DealLogged) -> dict[str, Any]:
         record = logged.record
@@ -125,6 +138,7 @@ def log(
         customer_ok=customer_ok,
         answers=answered,
         win_post=win_post,
+        looked=looked,
     )
     match outcome:
         case service.DuplicateSuspected():
@@ -138,7 +152,7 @@ def log(
             )
     record = outcome.record
     return Reply(
-        blocks=blocks.logged(outcome),
+        blocks=blocks.logged_dicts(outcome),
         queued=outcome.announced,
         recorded_work=not outcome.replayed,
         text=f"Logged {record.ref}: {format_amount(record.money)} with {record.customer}",
@@ -150,18 +164,21 @@ def deal_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *
     values = field_values(view)
 
     def work(caller: Caller) -> Reply:
-        request = deal_from_fields(
-            amount=values.get("amount") or "",
-            customer=values.get("customer") or "",
-            product=values.get("product"),
-            stage=values.get("stage"),
-            on=values.get("date"),
-            note=values.get("note"),
-            today=caller.today,
-            currency=config.currency,
-            product_lines=rules.product_names(deps.db, caller, config=config),
-        )
-        return log(caller, request, deps=deps, source=Source.MODAL, source_key=f"view:{view['id']}")
+        source_key, now = f"view:{view['id']}", deps.clock()
+        with deps.db.reading() as reading:
+            request = deal_from_fields(
+                amount=values.get("amount") or "",
+                customer=values.get("customer") or "",
+                product=values.get("product"),
+                stage=values.get("stage"),
+                on=values.get("date"),
+                note=values.get("note"),
+                today=caller.today,
+                currency=config.currency,
+                product_lines=rules.product_names(reading, caller, config=config),
+            )
+            looked = service.look(reading, caller, request, config=config, source_key=source_key, now=now)
+        return log(caller, request, deps=deps, source=Source.MODAL, source_key=source_key, looked=looked)
 
     try:
         reply = run(deps, body["team"]["id"], body["user"]["id"], work)

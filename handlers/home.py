@@ -93,7 +93,8 @@ def open_form(deps: Deps, body: dict[str, Any], kind: str) -> None:
     """The same modals `/deal` and `/activity` open, dated in the clicker's time zone."""
     caller = deps.uow.run(body["team"]["id"], body["user"]["id"], lambda caller: caller)
     if kind == "deal":
-        products = rules.product_names(deps.db, caller, config=deps.config)
+        with deps.db.reading() as session:
+            products = rules.product_names(session, caller, config=deps.config)
         view = deal_blocks.modal(products=products, today=caller.today, metadata={})
     else:
         view = activity_blocks.modal(today=caller.today, metadata={})

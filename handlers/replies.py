@@ -8,19 +8,18 @@ blocks, so a fallback can't carry `<!channel>`, a mention or a link any more tha
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import Ack, Respond
-from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.directory import Caller
 from handlers import home
-from handlers.blocks.common import as_dicts, error_blocks, error_text, escape
+from handlers.blocks.common import AnyBlock, as_dicts, error_blocks, error_text, escape
 from scoring.errors import PacerError
 
 logger = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ class Reply:
     `text` is plain text with user text as typed (`ephemeral` escapes it); `blocks` come from the
     builders, which escape as they build."""
 
-    blocks: list[Block] = field(default_factory=list)
+    blocks: Sequence[AnyBlock] = field(default_factory=list)
     text: str = ""
     open_view: View | None = None
     queued: bool = False  # the work queued outbox messages: wake the sender

@@ -13,8 +13,9 @@ from sqlmodel import Session
 from bot.config import PacerConfig
 from bot.directory import Caller
 from bot.services import changes, customer_index, rules
-from bot.store import audit, customers, deals, outbox, pending, workspaces
+from bot.store import audit, deals, outbox, pending, workspaces
 from bot.store.common import from_minor
+from bot.store.customers import CustomerRef
 from bot.store.engine import Database
 from bot.store.tables import Deal
 from scoring.deals import DUPLICATE_WINDOW, celebration, probable_duplicate
@@ -68,6 +69,78 @@ WinPost = Callable[[DealLogged], dict[str, Any]]
 """The wins-channel message (an outbox payload) for a celebrated deal, rendered by the caller."""
 
 
+@dataclass(frozen=True)
+class Looked:
+    """What logging a request needs to know, read before the write lock (see `look`)."""
+
+    request: DealRequest
+    source_key: str
+    now: datetime
+    duplicate_ok: bool
+    customer_ok: bool
+    book: RuleBook
+    replayed: DealLogged | None  # this source key was recorded already: the answer, as it was
+    customer: CustomerRef | None  # the customer the name means, any spelling (None: a new name)
+    suggestions: list[str]  # a new name close to known ones: ask "did you mean…?"
+    twin: DealRecord | None  # the same deal a moment ago: ask "log it again?"
+    known_before: bool  # the customer has a live deal signed on or before this one's day
+
+
+def look(
+    session: Session,
+    caller: Caller,
+    request: DealRequest,
+    *,
+    config: PacerConfig,
+    source_key: str,
+    now: datetime,
+    duplicate_ok: bool = False,
+    customer_ok: bool = False,
+) -> Looked:
+    """Everything `log_deal` reads, in a read session (never the write transaction): the rules in force
+    (cached per process, `rules.RuleBooks`) and, in one statement, whether this request was recorded
+    already, the customer, the duplicate check's candidates and whether the customer is new."""
+    day = request.on or caller.today
+    workspace_id = caller.workspace_id
+    book = rules.book(session, workspace_id=workspace_id, config=config)
+    found = deals.before_logging(
+        session,
+        workspace_id=workspace_id,
+        source_key=source_key,
+        customer=request.customer,
+        owner_id=caller.member_id,
+        owner_user_id=caller.user_id,
+        money=request.money,
+        day=day,
+        since=now - DUPLICATE_WINDOW,
+    )
+    looked = Looked(
+        request=request,
+        source_key=source_key,
+        now=now,
+        duplicate_ok=duplicate_ok,
+        customer_ok=customer_ok,
+        book=book,
+        replayed=None,
+        customer=found.customer,
+        suggestions=[],
+        twin=None,
+        known_before=found.customer is not None and found.known_before,
+    )
+    if found.replay_id is not None:
+        return replace(looked, replayed=replay_by_id(session, caller, found.replay_id, config=config))
+    customer = found.customer
+    if customer is None and not customer_ok:
+        suggestions = customer_index.suggest(session, workspace_id=workspace_id, name=request.customer, now=now)
+        return replace(looked, suggestions=suggestions)
+    if customer is not None and not duplicate_ok:
+        twin = probable_duplicate(
+            owner_user_id=caller.user_id, customer=customer.name, money=request.money, recent=found.twins, now=now
+        )
+        return replace(looked, twin=twin)
+    return looked
+
+
 def log_deal(
     db: Database,
     caller: Caller,
@@ -81,54 +154,48 @@ def log_deal(
     customer_ok: bool = False,
     answers: str | None = None,
     win_post: WinPost | None = None,
+    looked: Looked | None = None,
 ) -> DealOutcome:
     """Record a deal once per `source_key`; ask first when it looks like a duplicate or a typo.
 
-    Everything that can be read is read first, without the write lock; the write transaction is
-    five short statements; the answer is built from what is already in hand. In the deal's own
-    transaction, all or nothing: the question this request `answers` (if any) is marked answered,
-    and a celebrated deal's `win_post` is queued for the wins channel.
+    Everything that can be read is read first, without the write lock (`look`, in a read session of
+    its own unless the caller passes what it `looked` up in the request's read session, as `/deal`
+    does); the write transaction is four short statements (five for a new customer); the answer is
+    built from what is already in hand. In the deal's own transaction, all or nothing: the question
+    this request `answers` (if any) is marked answered, and a celebrated deal's `win_post` is queued
+    for the wins channel.
     """
-    day = request.on or caller.today
-    workspace_id = caller.workspace_id
-    with db.reading() as session:
-        existing = deals.id_by_source_key(session, workspace_id=workspace_id, source_key=source_key)
-        if existing is not None:
-            return replay_by_id(session, caller, existing, config=config)
-        customer = customers.find_ref(session, workspace_id=workspace_id, name=request.customer)
-        suggestions: list[str] = []
-        if customer is None and not customer_ok:
-            suggestions = customer_index.suggest(session, workspace_id=workspace_id, name=request.customer, now=now)
-        twin = None
-        if customer is not None and not duplicate_ok:
-            recent = deals.possible_twins(
+    if looked is None:
+        with db.reading() as session:
+            looked = look(
                 session,
-                workspace_id=workspace_id,
-                owner_id=caller.member_id,
-                customer_id=customer.id,
-                money=request.money,
-                since=now - DUPLICATE_WINDOW,
+                caller,
+                request,
+                config=config,
+                source_key=source_key,
+                now=now,
+                duplicate_ok=duplicate_ok,
+                customer_ok=customer_ok,
             )
-            twin = probable_duplicate(
-                owner_user_id=caller.user_id, customer=customer.name, money=request.money, recent=recent, now=now
-            )
-        known_before = customer is not None and deals.customer_has_deal_by(
-            session, workspace_id=workspace_id, customer_id=customer.id, day=day
-        )
-
-    if suggestions:
+    asked = (request, source_key, duplicate_ok, customer_ok)
+    assert (looked.request, looked.source_key, looked.duplicate_ok, looked.customer_ok) == asked, "looked up another"
+    if looked.replayed is not None:
+        return looked.replayed
+    if looked.suggestions:
         with db.transaction() as session:
-            token = _ask(session, caller, "deal_customer", request, source, now, suggestions=suggestions)
-        return CustomerUnclear(request=request, suggestions=suggestions, token=token)
-    if twin is not None:
+            token = _ask(session, caller, "deal_customer", request, source, now, suggestions=looked.suggestions)
+        return CustomerUnclear(request=request, suggestions=looked.suggestions, token=token)
+    if looked.twin is not None:
         with db.transaction() as session:
             token = _ask(session, caller, "deal_duplicate", request, source, now)
-        return DuplicateSuspected(existing=twin, request=request, token=token)
+        return DuplicateSuspected(existing=looked.twin, request=request, token=token)
 
+    day = request.on or caller.today
+    workspace_id = caller.workspace_id
+    book, customer, known_before = looked.book, looked.customer, looked.known_before
     paid_on = day if request.stage == "paid" else None
+    receipt = _receipt(book, signed_on=day, paid_on=paid_on)
     with db.transaction() as session:
-        book = rules.book(session, workspace_id=workspace_id, config=config)
-        receipt = _receipt(book, signed_on=day, paid_on=paid_on)
         if customer is None:
             customer, _ = changes.ensure_customer(session, caller, request.customer, source=source, now=now)
         deal = deals.values_for(

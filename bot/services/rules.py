@@ -3,15 +3,22 @@
 A change takes effect from a period's first day (the next month unless the admin says `now` or
 `from <period>`), is audited, and is announced by DM to every member through the outbox — in the
 same transaction, so no announcement is lost or sent twice.
+
+Every request reads the rules in force (`/deal` checks its product line against them, and counts
+the deal by them), so each process keeps each workspace's `RuleBook` (`RuleBooks`) and checks it
+with one indexed read per session instead of reading and rebuilding every version each time.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import PacerConfig
@@ -35,7 +42,67 @@ def base_rules(config: PacerConfig) -> RuleSet:
 
 
 def book(session: Session, *, workspace_id: int, config: PacerConfig) -> RuleBook:
-    return book_of(base_rules(config), rules.versions(session, workspace_id=workspace_id))
+    """Every version of the workspace's rules, as `session` sees them (see `RuleBooks`)."""
+    return RuleBooks.of(session).book(session, workspace_id=workspace_id, config=config)
+
+
+class RuleBooks:
+    """Each workspace's `RuleBook`, built once per process and used until its rules change.
+
+    Rule versions are only ever added, each with the next number (the table's unique key), so how
+    many a workspace has and the latest number (`store.rules.stamp`) change exactly when a version
+    is published — by this process, another worker or `pacer` on the command line. `book` reads
+    that stamp (one indexed read) once per session and rebuilds the book only when it differs from
+    the one the cached book was built from, so the very next request after a publication uses it.
+    A book is never newer than what its session can see: it is rebuilt from the session's own reads.
+
+    One instance per engine (per process: gunicorn workers build their engines after the fork);
+    thread safe. The base version comes from pacer.yml, so a different config rebuilds too.
+    """
+
+    _by_engine: weakref.WeakKeyDictionary[Engine, RuleBooks] = weakref.WeakKeyDictionary()
+    _instances = threading.Lock()
+    SESSION_KEY = "pacer.rule_books"  # session.info: the books this session has checked already
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._books: dict[int, tuple[rules.Stamp, RuleSet, RuleBook]] = {}
+        self.builds = 0  # how many books were built (tests check the cache is used)
+
+    @classmethod
+    def of(cls, session: Session) -> RuleBooks:
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        books = cls._by_engine.get(engine)
+        if books is None:
+            with cls._instances:
+                books = cls._by_engine.setdefault(engine, cls())
+        return books
+
+    def book(self, session: Session, *, workspace_id: int, config: PacerConfig) -> RuleBook:
+        checked: dict[int, RuleBook] = session.info.setdefault(self.SESSION_KEY, {})
+        base = base_rules(config)
+        found = checked.get(workspace_id)
+        if found is not None and found.versions[0] == base:
+            return found
+        stamp = rules.stamp(session, workspace_id=workspace_id)
+        with self._lock:
+            cached = self._books.get(workspace_id)
+        if cached is not None and cached[0] == stamp and cached[1] == base:
+            built = cached[2]
+        else:
+            stored = rules.versions(session, workspace_id=workspace_id)
+            built = book_of(base, stored)
+            with self._lock:
+                self._books[workspace_id] = (rules.stamp_of(stored), base, built)
+                self.builds += 1
+        checked[workspace_id] = built
+        return built
+
+    @classmethod
+    def forget(cls, session: Session, *, workspace_id: int) -> None:
+        """This session changed the workspace's rules: read them again in it."""
+        session.info.get(cls.SESSION_KEY, {}).pop(workspace_id, None)
 
 
 @dataclass(frozen=True)
@@ -124,6 +191,7 @@ def change(
                 "Another admin changed the rules at the same moment. Look at the rules now and try again.",
                 example="/pacer rules",
             )
+        RuleBooks.forget(session, workspace_id=caller.workspace_id)
         changed = RulesChanged(before=before, after=after, differences=differences(before, after), announced=0)
         audit.record(
             session,
@@ -164,10 +232,9 @@ def overview(db: Database, caller: Caller, *, config: PacerConfig) -> tuple[Rule
     return current.in_force(caller.today), current.scheduled(after=caller.today), current
 
 
-def product_names(db: Database, caller: Caller, *, config: PacerConfig) -> list[str]:
+def product_names(session: Session, caller: Caller, *, config: PacerConfig) -> list[str]:
     """The product lines deals can be logged on today."""
-    with db.reading() as session:
-        return book(session, workspace_id=caller.workspace_id, config=config).in_force(caller.today).product_names
+    return book(session, workspace_id=caller.workspace_id, config=config).in_force(caller.today).product_names
 
 
 def every_product_name(session: Session, *, workspace_id: int, config: PacerConfig) -> list[str]:

@@ -7,13 +7,16 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Date, and_, bindparam, exists, func, or_
+from sqlalchemy import Date, and_, bindparam, exists, func, literal_column, or_
+from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.store.common import from_minor, insert_returning_id, to_minor
 from bot.store.counting import counted_between, counted_on, uniform
+from bot.store.customers import CustomerRef
 from bot.store.tables import Customer, Deal, Member
+from scoring.customers import name_key
 from scoring.money import Money
 from scoring.periods import Period
 from scoring.recognition import Counting, Rule
@@ -27,30 +30,55 @@ MEMBER = Member.__table__  # type: ignore[attr-defined]
 _ID_BY_SOURCE_KEY = select(DEAL.c.id).where(
     DEAL.c.workspace_id == bindparam("workspace_id"), DEAL.c.source_key == bindparam("source_key")
 )
-_LIVE_DEAL_FOR_CUSTOMER_BY = (
-    select(DEAL.c.id)
+# Everything logging a deal reads, in one statement (see `before_logging`).
+_TWIN = aliased(DEAL, name="twin")
+_EARLIER = aliased(DEAL, name="earlier")
+_ONE = core_select(literal_column("1").label("one")).subquery("one")
+_BEFORE_LOGGING = core_select(
+    _ID_BY_SOURCE_KEY.scalar_subquery().label("replay_id"),
+    CUSTOMER.c.id.label("customer_id"),
+    CUSTOMER.c.name.label("customer_name"),
+    exists()
     .where(
-        DEAL.c.workspace_id == bindparam("workspace_id"),
-        DEAL.c.customer_id == bindparam("customer_id"),
-        DEAL.c.voided_at.is_(None),
-        DEAL.c.signed_on <= bindparam("day", type_=Date),
+        _EARLIER.c.workspace_id == bindparam("workspace_id"),
+        _EARLIER.c.customer_id == CUSTOMER.c.id,
+        _EARLIER.c.voided_at.is_(None),
+        _EARLIER.c.signed_on <= bindparam("day", type_=Date),
     )
-    .limit(1)
-)
-_TWINS = (
-    select(DEAL, CUSTOMER.c.name.label("customer_name"), MEMBER.c.user_id.label("owner_user_id"))
-    .join(CUSTOMER, CUSTOMER.c.id == DEAL.c.customer_id)
-    .join(MEMBER, MEMBER.c.id == DEAL.c.owner_id)
-    .where(
-        DEAL.c.workspace_id == bindparam("workspace_id"),
-        # `+ 0`: look the customer's few deals up by the customer index, not the rep's many
-        DEAL.c.owner_id + 0 == bindparam("owner_id"),
-        DEAL.c.customer_id == bindparam("customer_id"),
-        DEAL.c.amount_minor == bindparam("amount_minor"),
-        DEAL.c.currency == bindparam("currency"),
-        DEAL.c.created_at >= bindparam("since", type_=DEAL.c.created_at.type),
+    .label("known_before"),
+    *(
+        _TWIN.c[name]
+        for name in (
+            "number",
+            "amount_minor",
+            "currency",
+            "product_line",
+            "signed_on",
+            "paid_on",
+            "note",
+            "source",
+            "created_at",
+            "void_reason",
+        )
+    ),  # fmt: skip
+).select_from(
+    _ONE.outerjoin(
+        CUSTOMER,
+        and_(CUSTOMER.c.workspace_id == bindparam("workspace_id"), CUSTOMER.c.name_key == bindparam("name_key")),
+    ).outerjoin(
+        _TWIN,
+        and_(
+            _TWIN.c.workspace_id == bindparam("workspace_id"),
+            _TWIN.c.customer_id == CUSTOMER.c.id,
+            # `+ 0`: look the customer's few deals up by the customer index, not the rep's many
+            _TWIN.c.owner_id + 0 == bindparam("owner_id"),
+            _TWIN.c.amount_minor == bindparam("amount_minor"),
+            _TWIN.c.currency == bindparam("currency"),
+            _TWIN.c.created_at >= bindparam("since", type_=DEAL.c.created_at.type),
+        ),
     )
 )
+
 _SUM = (func.count(), func.coalesce(func.sum(DEAL.c.amount_minor), 0))
 _LIVE_OF_OWNER = (
     DEAL.c.workspace_id == bindparam("workspace_id"),
@@ -120,6 +148,58 @@ def id_by_source_key(session: Session, *, workspace_id: int, source_key: str) ->
     return None if found is None else int(found[0])
 
 
+@dataclass(frozen=True)
+class BeforeLogging:
+    """What logging a deal needs to know first (see `before_logging`)."""
+
+    replay_id: int | None  # the deal this request's source key already recorded
+    customer: CustomerRef | None  # the customer the name means, any spelling
+    known_before: bool  # the customer has a live deal signed on or before the deal's day
+    twins: list[DealRecord]  # the owner's deals for this customer and amount created since `since`
+
+
+def before_logging(
+    session: Session,
+    *,
+    workspace_id: int,
+    source_key: str,
+    customer: str,
+    owner_id: int,
+    owner_user_id: str,
+    money: Money,
+    day: date,
+    since: datetime,
+) -> BeforeLogging:
+    """Whether this request was recorded already (`id_by_source_key`), the customer the name means
+    (`customers.find_ref`), whether they have a live deal signed by `day` (so this one is not their
+    first), and the duplicate check's candidates (the owner's deals for this customer and amount
+    created since `since`) — one statement of indexed reads for all four: the hot path of `/deal`."""
+    parameters = {
+        "workspace_id": workspace_id,
+        "source_key": source_key,
+        "name_key": name_key(customer),
+        "day": day,
+        "owner_id": owner_id,
+        "amount_minor": to_minor(money),
+        "currency": money.currency,
+        "since": since,
+    }
+    rows = session.connection().execute(_BEFORE_LOGGING, parameters).all()
+    first = rows[0]
+    found = None if first.customer_id is None else CustomerRef(int(first.customer_id), str(first.customer_name))
+    twins = [
+        _as_record(row, customer=row.customer_name, owner_user_id=owner_user_id)
+        for row in rows
+        if row.number is not None
+    ]
+    return BeforeLogging(
+        replay_id=None if first.replay_id is None else int(first.replay_id),
+        customer=found,
+        known_before=bool(first.known_before),
+        twins=twins,
+    )
+
+
 def _records_query() -> Any:
     return (
         select(Deal, Customer.name, Member.user_id)
@@ -183,12 +263,6 @@ def is_first_for_customer(session: Session, deal: Deal) -> bool:
     )
 
 
-def customer_has_deal_by(session: Session, *, workspace_id: int, customer_id: int, day: date) -> bool:
-    """A live deal with this customer signed on or before `day` exists (so a new one there is not its first)."""
-    parameters = {"workspace_id": workspace_id, "customer_id": customer_id, "day": day}
-    return session.connection().execute(_LIVE_DEAL_FOR_CUSTOMER_BY, parameters).first() is not None
-
-
 def _signed_before(table: Any, *, signed_on: Any, number: Any) -> Any:
     """SQL: a deal of `table` was signed before (signed_on, number) — the order that decides a first deal."""
     return or_(table.c.signed_on < signed_on, and_(table.c.signed_on == signed_on, table.c.number < number))
@@ -242,22 +316,6 @@ def tally(session: Session, *, workspace_id: int, owner_id: int, rule: Rule | Co
     count, total = connection.execute(_COUNTED_IN[one], {**owner, "start": period.start, "end": period.end}).one()
     waiting, waiting_total = connection.execute(_AWAITING_PAYMENT, owner).one() if one == "paid" else (0, 0)
     return Tally(int(count), int(total), int(waiting), int(waiting_total))
-
-
-def possible_twins(
-    session: Session, *, workspace_id: int, owner_id: int, customer_id: int, money: Money, since: datetime
-) -> list[DealRecord]:
-    """The owner's deals for this customer and amount created since `since` (the duplicate check's candidates)."""
-    parameters = {
-        "workspace_id": workspace_id,
-        "owner_id": owner_id,
-        "since": since,
-        "customer_id": customer_id,
-        "amount_minor": to_minor(money),
-        "currency": money.currency,
-    }
-    rows = session.connection().execute(_TWINS, parameters)
-    return [_as_record(row, customer=row.customer_name, owner_user_id=row.owner_user_id) for row in rows]
 
 
 def snapshot(deal: Deal | dict[str, Any]) -> dict[str, Any]:

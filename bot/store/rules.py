@@ -3,20 +3,49 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, func, select
+from sqlmodel import Session
 
 from bot.store.common import insert_returning_id
 from bot.store.tables import RuleVersion
 from scoring.recognition import Rule
 from scoring.rules import ProductLine, RuleSet
 
+RULE_VERSION = RuleVersion.__table__  # type: ignore[attr-defined]
+_OF_WORKSPACE = RULE_VERSION.c.workspace_id == bindparam("workspace_id")
+_VERSIONS = (
+    select(
+        RULE_VERSION.c.version,
+        RULE_VERSION.c.effective_from,
+        RULE_VERSION.c.recognition,
+        RULE_VERSION.c.product_lines,
+    )
+    .where(_OF_WORKSPACE)
+    .order_by(RULE_VERSION.c.version)
+)
+_STAMP = select(func.count(), func.coalesce(func.max(RULE_VERSION.c.version), 0)).where(_OF_WORKSPACE)
+
+Stamp = tuple[int, int]
+"""How many versions a workspace has published, and the latest one's number."""
+
 
 def versions(session: Session, *, workspace_id: int) -> list[RuleSet]:
-    rows = session.exec(
-        select(RuleVersion).where(col(RuleVersion.workspace_id) == workspace_id).order_by(col(RuleVersion.version))
-    )
+    rows = session.connection().execute(_VERSIONS, {"workspace_id": workspace_id})
     return [_rule_set(row) for row in rows]
+
+
+def stamp(session: Session, *, workspace_id: int) -> Stamp:
+    """What changes whenever the workspace publishes a version (rows are never changed or deleted):
+    one read of the (workspace_id, version) index."""
+    count, latest = session.connection().execute(_STAMP, {"workspace_id": workspace_id}).one()
+    return int(count), int(latest)
+
+
+def stamp_of(rule_sets: list[RuleSet]) -> Stamp:
+    """The stamp of these stored versions (as `versions` returns them)."""
+    return len(rule_sets), max((r.version for r in rule_sets), default=0)
 
 
 def add(session: Session, *, workspace_id: int, rules: RuleSet, set_by: str, source: str, now: datetime) -> int | None:
@@ -47,7 +76,7 @@ def snapshot(rules: RuleSet) -> dict[str, object]:
     }
 
 
-def _rule_set(row: RuleVersion) -> RuleSet:
+def _rule_set(row: Any) -> RuleSet:
     recognition: Rule = "paid" if row.recognition == "paid" else "signed"
     return RuleSet(
         version=row.version,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 
 from slack_sdk.models.blocks import (
@@ -20,7 +21,17 @@ from slack_sdk.models.views import View
 
 from bot.services.activities import ActivityLogged
 from handlers import ids
-from handlers.blocks.common import MESSAGE_BLOCKS_MAX, context, date_input, day, escape, listed, note_input, section
+from handlers.blocks.common import (
+    MESSAGE_BLOCKS_MAX,
+    AnyBlock,
+    context,
+    date_input,
+    day,
+    escape,
+    listed,
+    note_input,
+    section,
+)
 from scoring.records import ActivityRecord
 from scoring.requests import ACTIVITY_KINDS
 
@@ -138,5 +149,5 @@ def modal(*, today: date, metadata: dict[str, str]) -> View:
     )
 
 
-def result_view(blocks: list[Block]) -> View:
+def result_view(blocks: Sequence[AnyBlock]) -> View:
     return View(type="modal", callback_id=ids.ACTIVITY_RECEIPT, title="Activity", close="Done", blocks=blocks)

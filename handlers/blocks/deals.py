@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -23,7 +25,9 @@ from handlers import ids
 from handlers.blocks.common import (
     CONTEXT_TEXT_MAX,
     MESSAGE_BLOCKS_MAX,
+    AnyBlock,
     context,
+    context_dict,
     date_input,
     day,
     escape,
@@ -31,7 +35,9 @@ from handlers.blocks.common import (
     listed,
     mention,
     note_input,
+    plain_dict,
     section,
+    section_dict,
 )
 from scoring.money import format_amount
 from scoring.recognition import CountingReceipt
@@ -46,10 +52,33 @@ def describe(record: DealRecord) -> str:
 
 
 def logged(result: DealLogged) -> list[Block]:
+    head, facts, line = _logged_texts(result)
+    record = result.record
+    blocks: list[Block] = [section(head), context(*facts), section(line)]
+    if record.voided:
+        blocks.append(context(_voided_text(record)))
+    else:
+        blocks.append(deal_buttons(record))
+    return blocks
+
+
+def logged_dicts(result: DealLogged) -> list[dict[str, Any]]:
+    """`as_dicts(logged(result))` without the models: the answer to every logged deal (the hot path)."""
+    head, facts, line = _logged_texts(result)
+    record = result.record
+    blocks = [section_dict(head), context_dict(*facts), section_dict(line)]
+    if record.voided:
+        blocks.append(context_dict(_voided_text(record)))
+    else:
+        blocks.append(_deal_buttons_dict(record))
+    return blocks
+
+
+def _logged_texts(result: DealLogged) -> tuple[str, list[str], str]:
+    """The receipt's head line, its facts and the period's tally so far."""
     record = result.record
     new = " · :sparkles: new customer" if result.new_customer else ""
     head = "Already logged (same request):" if result.replayed else ":white_check_mark: Logged"
-    blocks: list[Block] = [section(f"{head} *{record.ref}* — {describe(record)}{new}")]
     facts = [
         receipt_text(result.receipt),
         f"Signed {day(record.signed_on)}" + (f", paid {day(record.paid_on)}" if record.paid_on else ", not paid yet"),
@@ -57,44 +86,71 @@ def logged(result: DealLogged) -> list[Block]:
     ]
     if record.note:
         facts.append(f"Note: {escape(record.note)}")
-    blocks.append(context(*facts))
     tally = result.tally
     line = (
         f"*{tally.label} so far:* {tally.deals} deal{'s' if tally.deals != 1 else ''}, {format_amount(tally.revenue)}"
     )
     if tally.awaiting_payment:
         line += f" · {tally.awaiting_payment} awaiting payment ({format_amount(tally.awaiting_amount)})"
-    blocks.append(section(line))
-    if record.voided:
-        blocks.append(context(f":wastebasket: Voided: {escape(record.void_reason or '')}"))
-    else:
-        blocks.append(deal_buttons(record))
-    return blocks
+    return f"{head} *{record.ref}* — {describe(record)}{new}", facts, line
+
+
+def _voided_text(record: DealRecord) -> str:
+    return f":wastebasket: Voided: {escape(record.void_reason or '')}"
 
 
 def receipt_text(receipt: CountingReceipt) -> str:
     return (":hourglass_flowing_sand: " if receipt.waiting_for_payment else ":calendar: ") + receipt.describe()
 
 
+UNDO_CONFIRM = ("Undo this deal?", "Undo it", "Keep it")
+
+
 def deal_buttons(record: DealRecord) -> ActionsBlock:
     value = str(record.number)
+    title, confirm, deny = UNDO_CONFIRM
     elements = [
         ButtonElement(
             text="Undo",
             action_id=ids.DEAL_UNDO,
             value=value,
             style="danger",
-            confirm=ConfirmObject(
-                title="Undo this deal?",
-                text=f"{record.ref} will be voided (kept in the audit log).",
-                confirm="Undo it",
-                deny="Keep it",
-            ),
+            confirm=ConfirmObject(title=title, text=_undo_text(record), confirm=confirm, deny=deny),
         )
     ]
     if record.paid_on is None:
         elements.append(ButtonElement(text="Mark paid", action_id=ids.DEAL_MARK_PAID, value=value))
     return ActionsBlock(block_id=f"deal_{record.number}", elements=elements)
+
+
+def _undo_text(record: DealRecord) -> str:
+    return f"{record.ref} will be voided (kept in the audit log)."
+
+
+def _deal_buttons_dict(record: DealRecord) -> dict[str, Any]:
+    """`deal_buttons(record).to_dict()`: constant texts, and a number for the value and block id."""
+    value = str(record.number)
+    title, confirm, deny = UNDO_CONFIRM
+    elements: list[dict[str, Any]] = [
+        {
+            "type": "button",
+            "text": plain_dict("Undo"),
+            "action_id": ids.DEAL_UNDO,
+            "value": value,
+            "style": "danger",
+            "confirm": {
+                "title": plain_dict(title),
+                "text": {"type": "mrkdwn", "text": _undo_text(record)},
+                "confirm": plain_dict(confirm),
+                "deny": plain_dict(deny),
+            },
+        }
+    ]
+    if record.paid_on is None:
+        elements.append(
+            {"type": "button", "text": plain_dict("Mark paid"), "action_id": ids.DEAL_MARK_PAID, "value": value}
+        )
+    return {"type": "actions", "block_id": f"deal_{record.number}", "elements": elements}
 
 
 def voided(record: DealRecord, *, changed: bool) -> list[Block]:
@@ -240,5 +296,5 @@ def modal(*, products: list[str], today: date, metadata: dict[str, str]) -> View
     )
 
 
-def result_view(blocks: list[Block], *, title: str = "Deal") -> View:
+def result_view(blocks: Sequence[AnyBlock], *, title: str = "Deal") -> View:
     return View(type="modal", callback_id=ids.DEAL_RECEIPT, title=title, close="Done", blocks=blocks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from slack_sdk.models.blocks import (
@@ -18,6 +19,7 @@ from bot.services.goals import GoalChange, GoalList, TeamGoal
 from handlers.blocks.common import (
     CONTEXT_TEXT_MAX,
     MESSAGE_BLOCKS_MAX,
+    AnyBlock,
     clip,
     context,
     escape,
@@ -169,5 +171,5 @@ def modal(*, callback_id: str, period_hint: str) -> View:
     )
 
 
-def done_view(blocks: list[Block], *, callback_id: str) -> View:
+def done_view(blocks: Sequence[AnyBlock], *, callback_id: str) -> View:
     return View(type="modal", callback_id=callback_id, title="Goal", close="Done", blocks=blocks)
