@@ -35,6 +35,7 @@ from bot.deps import Deps, build_deps, web_client
 from bot.jobs import JOBS
 from bot.outbox import OutboxSender
 from bot.scheduler import Scheduler, check_can_start, leadership_for
+from bot.services import customer_index
 from bot.settings import Settings
 from bot.store.engine import Database
 
@@ -129,6 +130,7 @@ class PacerServer(BaseApplication):  # type: ignore[misc]
         self.settings = settings
         self.config = config
         self.deps: Deps | None = None
+        self.customers_indexed = 0  # by load(): what this worker indexed before serving
         self.scheduler_child = SchedulerChild() if scheduler else None
         super().__init__()
 
@@ -162,6 +164,7 @@ class PacerServer(BaseApplication):  # type: ignore[misc]
         app, self.deps = build(self.settings, self.config)
         secret = self.settings.slack_signing_secret
         wsgi = WsgiApp(app, self.deps, signing_secret=secret.get_secret_value() if secret else None)
+        self.customers_indexed = customer_index.warm(self.deps.db, now=system_clock())
         settle_heap()
         return wsgi
 
@@ -202,6 +205,7 @@ def serve_socket_mode(settings: Settings, config: PacerConfig) -> None:
 
     assert settings.slack_app_token is not None
     app, deps = build(settings, config, start_sender=False)  # it sends once connected
+    customer_index.warm(deps.db, now=system_clock())
     connection_log = logging.getLogger("bot.server.socket_mode")
     handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value(), logger=connection_log)
     scheduler = None

@@ -77,6 +77,18 @@ def close_matches(name: str, candidates: Iterable[tuple[str, str]], *, limit: in
         matcher.set_seq1(candidate_key)
         if matcher.real_quick_ratio() >= MATCH_CUTOFF and (bound := matcher.quick_ratio()) >= MATCH_CUTOFF:
             bounded.append((bound, candidate_key, display))
+    return _ranked(key, bounded, limit=limit, matcher=matcher)
+
+
+def _ranked(
+    key: str, bounded: list[tuple[float, str, str]], *, limit: int, matcher: SequenceMatcher[str] | None = None
+) -> list[str]:
+    """The `limit` best display names among `(upper bound of ratio, candidate key, display)`: ratio()
+    computed best bound first, stopping once no bound can beat the current top `limit`; ties go to
+    the display name that sorts first. `matcher`, when given, already has `key` as its seq2."""
+    if matcher is None:
+        matcher = SequenceMatcher(autojunk=False)
+        matcher.set_seq2(key)  # seq2 is the side difflib indexes, so it stays fixed
     bounded.sort(key=lambda item: item[0], reverse=True)
     scored: dict[str, float] = {}
     floor = MATCH_CUTOFF
@@ -126,22 +138,7 @@ def best_matches(key: str, candidates: Iterable[tuple[int, str, str]], *, limit:
         if candidate_key and candidate_key != key:
             total = len(candidate_key) + len(key)
             bounded.append((2.0 * min(most, len(candidate_key), len(key)) / total, candidate_key, display))
-    bounded.sort(key=lambda item: item[0], reverse=True)
-    matcher = SequenceMatcher(autojunk=False)
-    matcher.set_seq2(key)
-    scored: dict[str, float] = {}
-    floor = MATCH_CUTOFF
-    for bound, candidate_key, display in bounded:
-        if bound < floor:
-            break
-        matcher.set_seq1(candidate_key)
-        ratio = matcher.ratio()
-        if ratio >= MATCH_CUTOFF and ratio > scored.get(display, -1.0):
-            scored[display] = ratio
-            if len(scored) >= limit:
-                floor = max(floor, heapq.nlargest(limit, scored.values())[-1])
-    best = heapq.nsmallest(limit, scored.items(), key=lambda item: (-item[1], item[0]))
-    return [display for display, _ in best]
+    return _ranked(key, bounded, limit=limit)
 
 
 class KeyIndex:

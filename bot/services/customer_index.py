@@ -53,7 +53,8 @@ from rapidfuzz.distance import LCSseq
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.store import customers
+from bot.store import customers, workspaces
+from bot.store.engine import Database
 from scoring.customers import KeyIndex, best_matches, fewest_matches, name_key
 
 TAIL = 32
@@ -94,6 +95,19 @@ def suggest(session: Session, *, workspace_id: int, name: str, now: datetime, li
         _refresh(session, held, workspace_id=workspace_id, now=now)
         plausible = held.index.plausible(key)
     return near_matches(key, plausible, limit=limit)
+
+
+def warm(db: Database, *, now: datetime) -> int:
+    """Load every workspace's index now — a gunicorn worker does it before it serves — so no request
+    pays for the first load (1-2 s at 100,000 customers). Returns how many customers the indexes hold."""
+    held_in_all = 0
+    with db.reading() as session:
+        for workspace_id in workspaces.ids(session):
+            held = _held_for(session, workspace_id)
+            with held.lock:
+                _refresh(session, held, workspace_id=workspace_id, now=now)
+                held_in_all += len(held.index)
+    return held_in_all
 
 
 def near_matches(key: str, plausible: Sequence[tuple[str, str]], *, limit: int = 3) -> list[str]:
