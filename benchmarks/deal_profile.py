@@ -107,6 +107,15 @@ class Meter:
 
         return wrapper
 
+    def trace(self, _transaction: object, sql: str) -> None:
+        """`Database.tracers`: the statements of Direct transactions (bot.store.direct)."""
+        if not self.on:
+            return
+        if sql == "COMMIT":
+            self.commits += 1
+        elif sql != "ROLLBACK":
+            self.statements.append(" ".join(sql.split())[:110])
+
     def watch(self, engine: Any) -> None:
         @event.listens_for(engine, "before_cursor_execute")
         def _statement(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
@@ -133,6 +142,8 @@ def instrument(meter: Meter) -> None:
         setattr(owner, name, meter.timed(stage, getattr(owner, name)))
     Database.reading = meter.session("read", Database.reading)  # type: ignore[method-assign]
     Database.transaction = meter.session("write", Database.transaction)  # type: ignore[method-assign]
+    Database.direct_reading = meter.session("read", Database.direct_reading)  # type: ignore[method-assign]
+    Database.direct_transaction = meter.session("write", Database.direct_transaction)  # type: ignore[method-assign]
 
 
 def make_config(reps: list[str]) -> PacerConfig:
@@ -167,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     db = Database(url)
     upgrade(db.engine)
     meter.watch(db.engine)
+    db.tracers.append(meter.trace)
     if db.read_engine is not db.engine:
         meter.watch(db.read_engine)
     reps = [f"UPROF{i:04d}" for i in range(args.reps)]

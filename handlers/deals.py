@@ -54,7 +54,7 @@ def deal_command(ack: Ack, command: dict[str, Any], *, deps: Deps) -> None:
         now = deps.clock()
         # One read for the command, closed before any write: the product lines in force, then
         # everything logging the deal needs to know.
-        with deps.db.reading() as reading:
+        with deps.db.direct_reading() as reading:
             products = rules.product_names(reading, caller, config=config)
             parsed = parse_deal_command(
                 command.get("text") or "", today=caller.today, currency=config.currency, product_lines=products
@@ -165,7 +165,7 @@ def deal_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *
 
     def work(caller: Caller) -> Reply:
         source_key, now = f"view:{view['id']}", deps.clock()
-        with deps.db.reading() as reading:
+        with deps.db.direct_reading() as reading:
             request = deal_from_fields(
                 amount=values.get("amount") or "",
                 customer=values.get("customer") or "",

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot.directory import Caller
 from bot.store import audit, customers, members
+from bot.store.direct import Tx
 from bot.store.tables import Activity, Deal, Member
 from scoring.errors import NotAllowed
 from scoring.people import may_change_records_of
@@ -80,7 +81,7 @@ def void(
 
 
 def ensure_customer(
-    session: Session, caller: Caller, name: str, *, source: Source, now: datetime
+    session: Tx, caller: Caller, name: str, *, source: Source, now: datetime
 ) -> tuple[customers.CustomerRef, bool]:
     """The workspace's customer with this name (any spelling of it), created and audited if new."""
     customer, created = customers.ensure(

@@ -51,9 +51,9 @@ from weakref import WeakKeyDictionary
 from rapidfuzz import process
 from rapidfuzz.distance import LCSseq
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot.store import customers, workspaces
+from bot.store.direct import Tx
 from bot.store.engine import Database
 from scoring.customers import KeyIndex, best_matches, fewest_matches, name_key
 
@@ -80,7 +80,7 @@ _held: WeakKeyDictionary[Engine, dict[int, _Held]] = WeakKeyDictionary()
 _held_lock = threading.Lock()
 
 
-def suggest(session: Session, *, workspace_id: int, name: str, now: datetime, limit: int = 3) -> list[str]:
+def suggest(session: Tx, *, workspace_id: int, name: str, now: datetime, limit: int = 3) -> list[str]:
     """Names of the workspace's customers that are near matches of `name`, best first.
 
     The same list as `close_matches(name, customers.keys_and_names(session, ...), limit=limit)`.
@@ -129,7 +129,7 @@ def near_matches(key: str, plausible: Sequence[tuple[str, str]], *, limit: int =
     return best_matches(key, bounded, limit=limit)
 
 
-def _held_for(session: Session, workspace_id: int) -> _Held:
+def _held_for(session: Tx, workspace_id: int) -> _Held:
     engine = session.get_bind().engine
     with _held_lock:
         by_workspace = _held.get(engine)
@@ -141,7 +141,7 @@ def _held_for(session: Session, workspace_id: int) -> _Held:
         return held
 
 
-def _refresh(session: Session, held: _Held, *, workspace_id: int, now: datetime) -> None:
+def _refresh(session: Tx, held: _Held, *, workspace_id: int, now: datetime) -> None:
     """Add the customers created since the index last looked (called with `held.lock` held)."""
     _add_newer(session, held, workspace_id=workspace_id)
     if held.checked_at is None:  # just loaded in full
@@ -154,7 +154,7 @@ def _refresh(session: Session, held: _Held, *, workspace_id: int, now: datetime)
             _add_newer(session, held, workspace_id=workspace_id)
 
 
-def _add_newer(session: Session, held: _Held, *, workspace_id: int) -> None:
+def _add_newer(session: Tx, held: _Held, *, workspace_id: int) -> None:
     """Read the customers from the `TAIL`-th newest held on, and add those not held yet."""
     after = held.tail[0] if len(held.tail) == TAIL else 0
     known = set(held.tail)

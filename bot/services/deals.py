@@ -16,6 +16,7 @@ from bot.services import changes, customer_index, rules
 from bot.store import audit, deals, outbox, pending, workspaces
 from bot.store.common import from_minor
 from bot.store.customers import CustomerRef
+from bot.store.direct import Tx
 from bot.store.engine import Database
 from bot.store.tables import Deal
 from scoring.deals import DUPLICATE_WINDOW, celebration, probable_duplicate
@@ -87,7 +88,7 @@ class Looked:
 
 
 def look(
-    session: Session,
+    session: Tx,
     caller: Caller,
     request: DealRequest,
     *,
@@ -99,7 +100,10 @@ def look(
 ) -> Looked:
     """Everything `log_deal` reads, in a read session (never the write transaction): the rules in force
     (cached per process, `rules.RuleBooks`) and, in one statement, whether this request was recorded
-    already, the customer, the duplicate check's candidates and whether the customer is new."""
+    already, the customer, the duplicate check's candidates and whether the customer is new.
+
+    `session` may be a `Direct` reading (as `/deal`'s): a replayed request's answer is then read in an
+    ORM session of its own, `replay_in`."""
     day = request.on or caller.today
     workspace_id = caller.workspace_id
     book = rules.book(session, workspace_id=workspace_id, config=config)
@@ -128,7 +132,7 @@ def look(
         known_before=found.customer is not None and found.known_before,
     )
     if found.replay_id is not None:
-        return replace(looked, replayed=replay_by_id(session, caller, found.replay_id, config=config))
+        return replace(looked, replayed=replay_in(session, caller, found.replay_id, config=config))
     customer = found.customer
     if customer is None and not customer_ok:
         suggestions = customer_index.suggest(session, workspace_id=workspace_id, name=request.customer, now=now)
@@ -195,7 +199,7 @@ def log_deal(
     book, customer, known_before = looked.book, looked.customer, looked.known_before
     paid_on = day if request.stage == "paid" else None
     receipt = _receipt(book, signed_on=day, paid_on=paid_on)
-    with db.transaction() as session:
+    with db.direct_transaction() as session:
         if customer is None:
             customer, _ = changes.ensure_customer(session, caller, request.customer, source=source, now=now)
         deal = deals.values_for(
@@ -311,10 +315,19 @@ def replay(session: Session, caller: Caller, deal: Deal, *, config: PacerConfig)
     )
 
 
-def replay_by_id(session: Session, caller: Caller, deal_id: int, *, config: PacerConfig) -> DealLogged:
+def replay_in(session: Tx, caller: Caller, deal_id: int, *, config: PacerConfig) -> DealLogged:
+    """The answer for the recorded deal `deal_id`, read with the ORM: in `session`, or for a `Direct`
+    one in a read session of its own (the deal is committed already, and never deleted)."""
+    if isinstance(session, Session):
+        return replay(session, caller, _deal(session, deal_id), config=config)
+    with session.separate_reading() as reading:
+        return replay(reading, caller, _deal(reading, deal_id), config=config)
+
+
+def _deal(session: Session, deal_id: int) -> Deal:
     deal = session.get(Deal, deal_id)
     assert deal is not None
-    return replay(session, caller, deal, config=config)
+    return deal
 
 
 def _receipt(book: RuleBook, *, signed_on: date, paid_on: date | None) -> CountingReceipt:
@@ -323,7 +336,7 @@ def _receipt(book: RuleBook, *, signed_on: date, paid_on: date | None) -> Counti
     return counting_receipt(rule, signed_on=signed_on, paid_on=paid_on)
 
 
-def _tally(session: Session, caller: Caller, *, config: PacerConfig, book: RuleBook, period_day: date) -> PeriodTally:
+def _tally(session: Tx, caller: Caller, *, config: PacerConfig, book: RuleBook, period_day: date) -> PeriodTally:
     period = month_of(period_day)
     counted = deals.tally(
         session,

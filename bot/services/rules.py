@@ -25,6 +25,7 @@ from bot.config import PacerConfig
 from bot.directory import Caller
 from bot.services.admin import ensure_admin
 from bot.store import audit, members, outbox, rules
+from bot.store.direct import Tx
 from bot.store.engine import Database
 from scoring.errors import InputError
 from scoring.periods import Period
@@ -41,7 +42,7 @@ def base_rules(config: PacerConfig) -> RuleSet:
     return RuleSet(version=0, effective_from=None, recognition=config.recognition, product_lines=lines)
 
 
-def book(session: Session, *, workspace_id: int, config: PacerConfig) -> RuleBook:
+def book(session: Tx, *, workspace_id: int, config: PacerConfig) -> RuleBook:
     """Every version of the workspace's rules, as `session` sees them (see `RuleBooks`)."""
     return RuleBooks.of(session).book(session, workspace_id=workspace_id, config=config)
 
@@ -70,7 +71,7 @@ class RuleBooks:
         self.builds = 0  # how many books were built (tests check the cache is used)
 
     @classmethod
-    def of(cls, session: Session) -> RuleBooks:
+    def of(cls, session: Tx) -> RuleBooks:
         bind = session.get_bind()
         engine = bind if isinstance(bind, Engine) else bind.engine
         books = cls._by_engine.get(engine)
@@ -79,7 +80,7 @@ class RuleBooks:
                 books = cls._by_engine.setdefault(engine, cls())
         return books
 
-    def book(self, session: Session, *, workspace_id: int, config: PacerConfig) -> RuleBook:
+    def book(self, session: Tx, *, workspace_id: int, config: PacerConfig) -> RuleBook:
         checked: dict[int, RuleBook] = session.info.setdefault(self.SESSION_KEY, {})
         base = base_rules(config)
         found = checked.get(workspace_id)
@@ -232,7 +233,7 @@ def overview(db: Database, caller: Caller, *, config: PacerConfig) -> tuple[Rule
     return current.in_force(caller.today), current.scheduled(after=caller.today), current
 
 
-def product_names(session: Session, caller: Caller, *, config: PacerConfig) -> list[str]:
+def product_names(session: Tx, caller: Caller, *, config: PacerConfig) -> list[str]:
     """The product lines deals can be logged on today."""
     return book(session, workspace_id=caller.workspace_id, config=config).in_force(caller.today).product_names
 

@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from bot.store.direct import Tx
 from bot.store.tables import AuditEntry
 
 _INSERT = insert(AuditEntry.__table__)  # type: ignore[attr-defined]
 
 
 def record(
-    session: Session,
+    session: Tx,
     *,
     workspace_id: int,
     actor: str,

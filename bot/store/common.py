@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
 
+from bot.store.direct import Tx
 from scoring.money import Money
 
 MINOR_UNITS = Decimal(100)
@@ -23,7 +24,7 @@ def from_minor(amount_minor: int, currency: str) -> Money:
     return Money(amount=Decimal(amount_minor) / MINOR_UNITS, currency=currency)
 
 
-def insert_ignoring_conflict(session: Session, table: type[SQLModel], values: dict[str, Any], keys: list[str]) -> bool:
+def insert_ignoring_conflict(session: Tx, table: type[SQLModel], values: dict[str, Any], keys: list[str]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING on the unique `keys`; True when a row was inserted.
 
     Concurrent first contacts (two requests creating the same workspace or member) race safely.
@@ -38,7 +39,7 @@ def _insert_or_nothing(dialect: str, table: Table, keys: tuple[str, ...]) -> Any
     return insert(table).on_conflict_do_nothing(index_elements=list(keys)).returning(primary_key)
 
 
-def insert_returning_id(session: Session, table: type[SQLModel], values: dict[str, Any], keys: list[str]) -> int | None:
+def insert_returning_id(session: Tx, table: type[SQLModel], values: dict[str, Any], keys: list[str]) -> int | None:
     """Insert unless the unique `keys` already exist; the new row's id, or None on conflict.
 
     RETURNING, not rowcount: psycopg reports a rowcount of 1 for a conflicting ON CONFLICT DO NOTHING.

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from bot.store.common import insert_returning_id
+from bot.store.direct import Tx
 from bot.store.tables import Customer
 from scoring.customers import name_key
 
@@ -30,7 +31,7 @@ class CustomerRef(NamedTuple):
     name: str
 
 
-def find_ref(session: Session, *, workspace_id: int, name: str) -> CustomerRef | None:
+def find_ref(session: Tx, *, workspace_id: int, name: str) -> CustomerRef | None:
     """The customer this name means (any spelling), as id and canonical name — one indexed read."""
     found = session.connection().execute(_BY_KEY, {"workspace_id": workspace_id, "name_key": name_key(name)}).first()
     return None if found is None else CustomerRef(int(found[0]), str(found[1]))
@@ -56,21 +57,21 @@ _ADDED_AFTER = (
 _COUNT_UP_TO = select(func.count()).select_from(_CUSTOMER).where(_IN_WORKSPACE, _CUSTOMER.c.id <= bindparam("last_id"))
 
 
-def added_after(session: Session, *, workspace_id: int, after: int) -> list[KeyedCustomer]:
+def added_after(session: Tx, *, workspace_id: int, after: int) -> list[KeyedCustomer]:
     """The workspace's customers with an id above `after`, oldest first: one range read of
     `ix_customer_workspace_id`, as short as the list of customers added since."""
     rows = session.connection().execute(_ADDED_AFTER, {"workspace_id": workspace_id, "after": after})
     return [KeyedCustomer(int(row[0]), str(row[1]), str(row[2])) for row in rows]
 
 
-def count_up_to(session: Session, *, workspace_id: int, last_id: int) -> int:
+def count_up_to(session: Tx, *, workspace_id: int, last_id: int) -> int:
     """How many of the workspace's customers have an id of `last_id` or less (reads the index only)."""
     found = session.connection().execute(_COUNT_UP_TO, {"workspace_id": workspace_id, "last_id": last_id}).scalar()
     return int(found or 0)
 
 
 def ensure(
-    session: Session, *, workspace_id: int, name: str, source: str, actor: str, now: datetime
+    session: Tx, *, workspace_id: int, name: str, source: str, actor: str, now: datetime
 ) -> tuple[CustomerRef, bool]:
     """The customer with this name's key, created if missing; True when created by this call."""
     values = {

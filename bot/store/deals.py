@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from bot.store.common import from_minor, insert_returning_id, to_minor
 from bot.store.counting import counted_between, counted_on, uniform
 from bot.store.customers import CustomerRef
+from bot.store.direct import Tx
 from bot.store.tables import Customer, Deal, Member
 from scoring.customers import name_key
 from scoring.money import Money
@@ -130,7 +131,7 @@ def values_for(
     }
 
 
-def insert_once(session: Session, values: dict[str, Any]) -> int | None:
+def insert_once(session: Tx, values: dict[str, Any]) -> int | None:
     """Insert the deal unless the workspace already has one with its `source_key`.
 
     Returns the new id, or None when the source key was taken: the same request was recorded
@@ -139,7 +140,7 @@ def insert_once(session: Session, values: dict[str, Any]) -> int | None:
     return insert_returning_id(session, Deal, values, ["workspace_id", "source_key"])
 
 
-def id_by_source_key(session: Session, *, workspace_id: int, source_key: str) -> int | None:
+def id_by_source_key(session: Tx, *, workspace_id: int, source_key: str) -> int | None:
     found = (
         session.connection()
         .execute(_ID_BY_SOURCE_KEY, {"workspace_id": workspace_id, "source_key": source_key})
@@ -159,7 +160,7 @@ class BeforeLogging:
 
 
 def before_logging(
-    session: Session,
+    session: Tx,
     *,
     workspace_id: int,
     source_key: str,
@@ -303,7 +304,7 @@ class Tally:
     awaiting_minor: int
 
 
-def tally(session: Session, *, workspace_id: int, owner_id: int, rule: Rule | Counting, period: Period) -> Tally:
+def tally(session: Tx, *, workspace_id: int, owner_id: int, rule: Rule | Counting, period: Period) -> Tally:
     connection = session.connection()
     owner = {"workspace_id": workspace_id, "owner_id": owner_id}
     one = uniform(rule)

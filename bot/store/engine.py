@@ -3,6 +3,10 @@
 Two kinds of transaction: `reading()` never takes a write lock, `transaction()` writes. On SQLite
 only one writer can run at a time, so a write transaction should be a handful of statements:
 read what you need first, outside it, and build replies after it.
+
+`direct_reading()` and `direct_transaction()` are the same two kinds for Core statements only, run on
+the DBAPI connection without the Session and execution layer (`bot.store.direct`): the hot path of
+`/deal` uses them.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ import fcntl
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
+
+from bot.store.direct import Direct, Tracer
 
 
 def make_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> Engine:
@@ -98,6 +104,7 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         self._gate: WriteGate | None = None
         self._writing = threading.local()
+        self.tracers: list[Tracer] = []  # see `direct_transaction`
         parsed = make_url(url)
         if self.engine.dialect.name == "sqlite":
             self.read_engine = make_engine(url, immediate=False, **engine_kwargs)
@@ -113,18 +120,53 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A write transaction. Never nest them, and never call Slack inside one."""
+        with self._writer(), Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def direct_transaction(self) -> Iterator[Direct]:
+        """`transaction()` for Core statements only, on the DBAPI connection (see `bot.store.direct`):
+        the same lock, the same `BEGIN IMMEDIATE` on SQLite, commit on success, roll back on error."""
+        with self._writer(), self._direct(self.engine, writes=True) as direct:
+            yield direct
+
+    @contextmanager
+    def direct_reading(self) -> Iterator[Direct]:
+        """`reading()` for Core statements only, on the DBAPI connection (see `bot.store.direct`)."""
+        with self._direct(self.read_engine, writes=False) as direct:
+            yield direct
+
+    @contextmanager
+    def _writer(self) -> Iterator[None]:
+        """One write transaction at a time per thread and, on SQLite, per machine (`WriteGate`)."""
         if getattr(self._writing, "active", False):
             raise RuntimeError("nested write transaction: finish the outer one first")
         self._writing.active = True
         try:
             if self._gate is None:
-                with Session(self.engine, expire_on_commit=False) as session, session.begin():
-                    yield session
+                yield
             else:
-                with self._gate.held(), Session(self.engine, expire_on_commit=False) as session, session.begin():
-                    yield session
+                with self._gate.held():
+                    yield
         finally:
             self._writing.active = False
+
+    @contextmanager
+    def _direct(self, engine: Engine, *, writes: bool) -> Iterator[Direct]:
+        pooled = engine.raw_connection()
+        try:
+            direct = Direct(pooled, engine=engine, writes=writes, tracers=self.tracers)
+            if self.is_sqlite:  # the driver runs in autocommit mode here (`_tune_sqlite`): begin explicitly
+                direct.run_driver("BEGIN IMMEDIATE" if writes else "BEGIN")
+            try:
+                yield direct
+            except BaseException:
+                with suppress(Exception):  # the error that brought us here is the one to raise
+                    direct.end(commit=False)
+                raise
+            direct.end(commit=True)
+        finally:
+            pooled.close()  # back to the pool (or closed, if the driver lost it)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

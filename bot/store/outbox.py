@@ -36,6 +36,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.store.common import insert_ignoring_conflict
+from bot.store.direct import Tx
 from bot.store.tables import OutboxMessage, Workspace
 
 CLAIM_FOR = timedelta(minutes=2)
@@ -134,7 +135,7 @@ class Expired:
 
 
 def enqueue(
-    session: Session,
+    session: Tx,
     *,
     workspace_id: int,
     key: str,
@@ -160,7 +161,7 @@ Outgoing = tuple[str, str | None, dict[str, Any]] | tuple[str, str | None, dict[
 
 
 def _rows(
-    session: Session,
+    session: Tx,
     workspace_id: int,
     kind: str,
     messages: Sequence[Outgoing],
@@ -195,12 +196,12 @@ def _rows(
     return rows
 
 
-def _parents(session: Session, workspace_id: int, keys: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+def _parents(session: Tx, workspace_id: int, keys: Iterable[str]) -> dict[str, tuple[str, str | None]]:
     """key → (channel, reply_to) of the queued messages among `keys` (500 keys per query)."""
     wanted = sorted(keys)
     found: dict[str, tuple[str, str | None]] = {}
     for start in range(0, len(wanted), 500):
-        rows = session.exec(
+        rows = session.connection().execute(
             select(OutboxMessage.key, OutboxMessage.channel, OutboxMessage.reply_to).where(
                 col(OutboxMessage.workspace_id) == workspace_id, col(OutboxMessage.key).in_(wanted[start : start + 500])
             )

@@ -6,9 +6,10 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col
 
+from bot.store.direct import Tx
 from bot.store.tables import PendingAction
 
 
@@ -45,9 +46,13 @@ def open_question(session: Session, *, workspace_id: int, user_id: str, token: s
     return None if question.answered_at is not None else question
 
 
-def mark_answered(session: Session, *, workspace_id: int, token: str, now: datetime) -> None:
-    session.exec(
-        update(PendingAction)
-        .where(col(PendingAction.id) == token, col(PendingAction.workspace_id) == workspace_id)
-        .values(answered_at=now)
-    )
+_PENDING = PendingAction.__table__  # type: ignore[attr-defined]
+_MARK_ANSWERED = (
+    update(_PENDING)
+    .where(_PENDING.c.id == bindparam("token"), _PENDING.c.workspace_id == bindparam("of_workspace"))
+    .values(answered_at=bindparam("now", type_=_PENDING.c.answered_at.type))
+)
+
+
+def mark_answered(session: Tx, *, workspace_id: int, token: str, now: datetime) -> None:
+    session.connection().execute(_MARK_ANSWERED, {"token": token, "of_workspace": workspace_id, "now": now})

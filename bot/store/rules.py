@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from bot.store.common import insert_returning_id
+from bot.store.direct import Tx
 from bot.store.tables import RuleVersion
 from scoring.recognition import Rule
 from scoring.rules import ProductLine, RuleSet
@@ -31,12 +32,12 @@ Stamp = tuple[int, int]
 """How many versions a workspace has published, and the latest one's number."""
 
 
-def versions(session: Session, *, workspace_id: int) -> list[RuleSet]:
+def versions(session: Tx, *, workspace_id: int) -> list[RuleSet]:
     rows = session.connection().execute(_VERSIONS, {"workspace_id": workspace_id})
     return [_rule_set(row) for row in rows]
 
 
-def stamp(session: Session, *, workspace_id: int) -> Stamp:
+def stamp(session: Tx, *, workspace_id: int) -> Stamp:
     """What changes whenever the workspace publishes a version (rows are never changed or deleted):
     one read of the (workspace_id, version) index."""
     count, latest = session.connection().execute(_STAMP, {"workspace_id": workspace_id}).one()

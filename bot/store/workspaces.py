@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from bot.store.common import insert_ignoring_conflict
+from bot.store.direct import Tx
 from bot.store.tables import Workspace
 
 
@@ -42,6 +43,6 @@ _NEXT = {
 }
 
 
-def next_number(session: Session, *, workspace_id: int, kind: Literal["deal", "activity"]) -> int:
+def next_number(session: Tx, *, workspace_id: int, kind: Literal["deal", "activity"]) -> int:
     """The next D-/A- number in this workspace. The row lock serialises concurrent writers."""
     return int(session.connection().execute(_NEXT[kind], {"workspace_id": workspace_id}).scalar_one())

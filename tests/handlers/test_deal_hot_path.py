@@ -49,14 +49,22 @@ def recorded(db: Database) -> Iterator[Transactions]:
     def ended(conn: Any) -> None:
         seen.done.append(seen.open.pop(id(conn), []))
 
+    def direct(transaction: object, sql: str) -> None:  # Direct transactions (bot.store.direct)
+        if sql in ("COMMIT", "ROLLBACK"):
+            ended(transaction)
+        else:
+            statement(transaction, None, sql)
+
     engines = {db.engine, db.read_engine}
     listeners = [("before_cursor_execute", statement), ("commit", ended), ("rollback", ended)]
     for engine in engines:
         for name, fn in listeners:
             event.listen(engine, name, fn)
+    db.tracers.append(direct)
     try:
         yield seen
     finally:
+        db.tracers.remove(direct)
         for engine in engines:
             for name, fn in listeners:
                 event.remove(engine, name, fn)
