@@ -18,7 +18,7 @@ from typing import TypeAlias
 from pydantic import Field
 
 from scoring.errors import FieldErrors, InputError
-from scoring.money import CurrencyMismatch, Money, format_amount, parse_amount_strict
+from scoring.money import CurrencyMismatch, Money, format_amount, parse_amount_strict, spoils_an_amount
 from scoring.numerals import describe, first_lookalike, is_lookalike
 from scoring.requests import (
     COUNT_MAX,
@@ -316,8 +316,11 @@ def _amount_prefix(tokens: Sequence[re.Match[str]], *, currency: str) -> tuple[M
     mismatch: tuple[CurrencyMismatch, int] | None = None
     first_error: InputError | None = None
     for length in range(1, min(_AMOUNT_TOKENS, len(tokens)) + 1):
-        if _is_option(tokens[length - 1].group()):
+        token = tokens[length - 1].group()
+        if _is_option(token):
             break
+        if (best is not None or first_error is not None) and spoils_an_amount(token, currency=currency):
+            break  # this run and every longer one are refused, and what they are refused for goes unused
         chunk = " ".join(t.group() for t in tokens[:length])
         try:
             best = (parse_amount_strict(chunk, currency=currency), length)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.errors import InputError
-from scoring.money import MAX_AMOUNT, CurrencyMismatch, Money, format_amount, parse_amount, parse_amount_strict
+from scoring.money import (
+    MAX_AMOUNT,
+    CurrencyMismatch,
+    Money,
+    format_amount,
+    parse_amount,
+    parse_amount_strict,
+    spoils_an_amount,
+)
 
 FAST = settings(max_examples=300, deadline=None, database=None)
 
@@ -246,6 +255,42 @@ def test_an_accepted_amount_is_always_positive_and_within_the_limit(text: str, c
     assert Decimal(0) < money.amount <= MAX_AMOUNT
     assert money.amount == money.amount.quantize(Decimal("0.01"))
     assert money.currency == currency
+
+
+@pytest.mark.parametrize(
+    ("word", "spoils"),
+    [("Acme", True), ("NaN", True), ("kk", True), ("usd", False), ("k", False), ("kusd", False), ("Ltd", True)]
+    + [("EUR", False), ("RMB", False), ("万", False), ("Acmé", False), ("12", False), ("7-Eleven", False)],
+)
+def test_a_word_spoils_an_amount_when_it_is_ascii_letters_and_no_currency_or_multiplier(
+    word: str, spoils: bool
+) -> None:
+    assert spoils_an_amount(word, currency="USD") is spoils
+
+
+WHITESPACE = [" ", "  ", "\t", "\u00a0", "\u3000", "\u2028", "\x1c", "\x85", "\u1680"]
+
+
+@FAST
+@given(
+    amountish,
+    st.sampled_from(WHITESPACE),
+    st.one_of(st.text(alphabet=string.ascii_letters, min_size=1, max_size=6), st.sampled_from(["NaN", "kk", "bnk"])),
+    st.one_of(st.none(), st.tuples(st.sampled_from(WHITESPACE), amountish).map("".join)),
+    st.sampled_from(["USD", "EUR", "CNY", "JPY", "usd"]),
+)
+def test_a_word_that_spoils_an_amount_spoils_every_text_it_stands_in(
+    before: str, space: str, word: str, after: str | None, currency: str
+) -> None:
+    """What lets the /deal parser stop reading at a customer's name: no text around such a word
+    makes an amount, or even a currency mismatch."""
+    if not spoils_an_amount(word, currency=currency):
+        return
+    text = f"{before}{space}{word}{after or ''}"
+    for parse in (parse_amount, parse_amount_strict):
+        with pytest.raises(InputError) as caught:
+            parse(text, currency=currency)
+        assert not isinstance(caught.value, CurrencyMismatch)
 
 
 # --- digits grouped with spaces, and digit look-alikes ----------------------------------------------
