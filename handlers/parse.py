@@ -118,20 +118,22 @@ def deal_example(product_lines: Sequence[str] = ()) -> str:
 
 
 def parse_deal_command(text: str, *, today: date, currency: str, product_lines: Sequence[str]) -> DealCommand:
-    """Parse `/deal` text. Raises `InputError` with a message and a full example command."""
-    example = deal_example(product_lines)
+    """Parse `/deal` text. Raises `InputError` with a message and a full example command (made only
+    then: a command that parses needs none)."""
     try:
         return _deal_command(text, today=today, currency=currency.upper(), product_lines=product_lines)
     except Problem as problem:
-        raise InputError(problem.message, example=problem.example or example, field=problem.field) from None
+        example = problem.example or deal_example(product_lines)
+        raise InputError(problem.message, example=example, field=problem.field) from None
     except CurrencyMismatch as error:
         amount = format_amount(Money(_EXAMPLE_AMOUNT, currency.upper()))
-        raise InputError(error.message, example=example.replace("12500", amount, 1), field="amount") from None
+        example = deal_example(product_lines).replace("12500", amount, 1)
+        raise InputError(error.message, example=example, field="amount") from None
     except FieldErrors as errors:
         field = next(iter(errors.errors))
-        raise InputError(" ".join(errors.errors.values()), example=example, field=field) from None
+        raise InputError(" ".join(errors.errors.values()), example=deal_example(product_lines), field=field) from None
     except InputError as error:
-        raise InputError(error.message, example=example, field=error.field) from None
+        raise InputError(error.message, example=deal_example(product_lines), field=error.field) from None
 
 
 def parse_activity_command(text: str, *, today: date) -> ActivityCommand:

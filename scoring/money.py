@@ -328,13 +328,15 @@ def _known_word(raw: str, spaced: bool, currency: str) -> list[_Part] | None:
         return [_Part("mult", raw, spaced, factor=_MULTIPLIERS[lower])]
     for cut in range(1, len(lower)):
         head, tail = lower[:cut], lower[cut:]
+        if head not in _MULTIPLIERS:
+            continue
         code = _currency_code(tail, currency)
-        if head in _MULTIPLIERS and code is not None:
+        if code is not None:
             return [
                 _Part("mult", raw[:cut], spaced, factor=_MULTIPLIERS[head]),
                 _Part("cur", raw[cut:], False, code=code),
             ]
-        if head in _MULTIPLIERS and (tail in _MULTIPLIERS or _all_multipliers(tail)):
+        if tail in _MULTIPLIERS or _all_multipliers(tail):
             raise _error("Use only one multiplier (k, m, bn, 万 or 亿), like 12.5k or 1.2m.", currency)
     return None
 
