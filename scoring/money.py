@@ -202,6 +202,21 @@ def _show(text: str) -> str:
 
 
 def _parse(text: str, *, currency: str, spaced_multiplier: bool) -> Money:
+    """`read_amount`, but a plain whole number (`12500`: what most people type) skips the reader,
+    which would find one number, no currency and no multiplier, and give the same amount."""
+    if _PLAIN_WHOLE.fullmatch(text):
+        return Money(Decimal(f"{text}.00"), currency)  # exact, whatever the decimal context
+    return read_amount(text, currency=currency, spaced_multiplier=spaced_multiplier)
+
+
+# Whole numbers without leading zeros below MAX_AMOUNT: no check of the reader can refuse them.
+_PLAIN_WHOLE = re.compile(r"[1-9][0-9]{0,11}")
+
+
+def read_amount(text: str, *, currency: str, spaced_multiplier: bool) -> Money:
+    """The amount reader behind `parse_amount` (`spaced_multiplier=True`) and `parse_amount_strict`,
+    every rule applied: the reference their shortcut for plain whole numbers follows."""
+    currency = currency.upper()
     if (lookalike := first_lookalike(text)) is not None:
         raise _error(
             f"{describe(lookalike)} isn't one of the digits 0-9. Write the amount with 0-9 only, like 12500.",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +19,7 @@ from scoring.money import (
     format_amount,
     parse_amount,
     parse_amount_strict,
+    read_amount,
     spoils_an_amount,
 )
 
@@ -255,6 +258,36 @@ def test_an_accepted_amount_is_always_positive_and_within_the_limit(text: str, c
     assert Decimal(0) < money.amount <= MAX_AMOUNT
     assert money.amount == money.amount.quantize(Decimal("0.01"))
     assert money.currency == currency
+
+
+def _outcome(read: Callable[[], Money]) -> tuple[str, str]:
+    """An amount with its exponent (`12500.00`, not just its value), or the refusal's class and message."""
+    try:
+        money = read()
+    except InputError as error:
+        return type(error).__name__, error.message
+    return str(money.amount), money.currency
+
+
+@FAST
+@given(
+    st.one_of(
+        st.integers(min_value=0, max_value=10 * int(MAX_AMOUNT)).map(str),
+        st.text(alphabet="0123456789 ,.k$-", max_size=16),
+        amountish,
+    ),
+    st.sampled_from(["USD", "usd", "EUR", "JPY"]),
+)
+def test_the_shortcut_for_whole_numbers_reads_what_the_full_reader_reads(text: str, currency: str) -> None:
+    for spaced, parse in ((True, parse_amount), (False, parse_amount_strict)):
+        expected = _outcome(partial(read_amount, text, currency=currency, spaced_multiplier=spaced))
+        assert _outcome(partial(parse, text, currency=currency)) == expected
+
+
+@pytest.mark.parametrize("text", ["1", "12500", "999999999999", "1000000000000", "1000000000001", "0", "012"])
+def test_whole_numbers_around_the_shortcuts_edges_read_as_the_full_reader_reads(text: str) -> None:
+    expected = _outcome(partial(read_amount, text, currency="USD", spaced_multiplier=False))
+    assert _outcome(partial(parse_amount_strict, text, currency="USD")) == expected
 
 
 @pytest.mark.parametrize(
