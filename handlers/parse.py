@@ -301,7 +301,8 @@ def _has_digit(text: str) -> bool:
 def _numberish(word: str) -> bool:
     """Digits (or look-alikes) and separators only, after an optional sign: `000`, `1.5`, `-1`, `²`."""
     body = word[1:] if word[:1] in _SIGNS else word
-    return any(_digitlike(ch) for ch in body) and all(_digitlike(ch) or ch in _SEPARATORS for ch in body)
+    # `all` first: a customer's name fails it at its first letter
+    return all(_digitlike(ch) or ch in _SEPARATORS for ch in body) and any(_digitlike(ch) for ch in body)
 
 
 def _amount_prefix(tokens: Sequence[re.Match[str]], *, currency: str) -> tuple[Money, int]:
