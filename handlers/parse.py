@@ -18,7 +18,7 @@ from typing import TypeAlias
 from pydantic import Field
 
 from scoring.errors import FieldErrors, InputError
-from scoring.money import CurrencyMismatch, Money, format_amount, parse_amount_strict
+from scoring.money import CurrencyMismatch, Money, format_amount, parse_amount_strict, spoils_an_amount
 from scoring.numerals import describe, first_lookalike, is_lookalike
 from scoring.requests import (
     COUNT_MAX,
@@ -118,20 +118,22 @@ def deal_example(product_lines: Sequence[str] = ()) -> str:
 
 
 def parse_deal_command(text: str, *, today: date, currency: str, product_lines: Sequence[str]) -> DealCommand:
-    """Parse `/deal` text. Raises `InputError` with a message and a full example command."""
-    example = deal_example(product_lines)
+    """Parse `/deal` text. Raises `InputError` with a message and a full example command (made only
+    then: a command that parses needs none)."""
     try:
         return _deal_command(text, today=today, currency=currency.upper(), product_lines=product_lines)
     except Problem as problem:
-        raise InputError(problem.message, example=problem.example or example, field=problem.field) from None
+        example = problem.example or deal_example(product_lines)
+        raise InputError(problem.message, example=example, field=problem.field) from None
     except CurrencyMismatch as error:
         amount = format_amount(Money(_EXAMPLE_AMOUNT, currency.upper()))
-        raise InputError(error.message, example=example.replace("12500", amount, 1), field="amount") from None
+        example = deal_example(product_lines).replace("12500", amount, 1)
+        raise InputError(error.message, example=example, field="amount") from None
     except FieldErrors as errors:
         field = next(iter(errors.errors))
-        raise InputError(" ".join(errors.errors.values()), example=example, field=field) from None
+        raise InputError(" ".join(errors.errors.values()), example=deal_example(product_lines), field=field) from None
     except InputError as error:
-        raise InputError(error.message, example=example, field=error.field) from None
+        raise InputError(error.message, example=deal_example(product_lines), field=error.field) from None
 
 
 def parse_activity_command(text: str, *, today: date) -> ActivityCommand:
@@ -299,7 +301,8 @@ def _has_digit(text: str) -> bool:
 def _numberish(word: str) -> bool:
     """Digits (or look-alikes) and separators only, after an optional sign: `000`, `1.5`, `-1`, `²`."""
     body = word[1:] if word[:1] in _SIGNS else word
-    return any(_digitlike(ch) for ch in body) and all(_digitlike(ch) or ch in _SEPARATORS for ch in body)
+    # `all` first: a customer's name fails it at its first letter
+    return all(_digitlike(ch) or ch in _SEPARATORS for ch in body) and any(_digitlike(ch) for ch in body)
 
 
 def _amount_prefix(tokens: Sequence[re.Match[str]], *, currency: str) -> tuple[Money, int]:
@@ -316,8 +319,11 @@ def _amount_prefix(tokens: Sequence[re.Match[str]], *, currency: str) -> tuple[M
     mismatch: tuple[CurrencyMismatch, int] | None = None
     first_error: InputError | None = None
     for length in range(1, min(_AMOUNT_TOKENS, len(tokens)) + 1):
-        if _is_option(tokens[length - 1].group()):
+        token = tokens[length - 1].group()
+        if _is_option(token):
             break
+        if (best is not None or first_error is not None) and spoils_an_amount(token, currency=currency):
+            break  # this run and every longer one are refused, and what they are refused for goes unused
         chunk = " ".join(t.group() for t in tokens[:length])
         try:
             best = (parse_amount_strict(chunk, currency=currency), length)

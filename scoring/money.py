@@ -164,6 +164,23 @@ def parse_amount_strict(text: str, *, currency: str) -> Money:
     return _parse(text, currency=currency.upper(), spaced_multiplier=False)
 
 
+def spoils_an_amount(word: str, *, currency: str) -> bool:
+    """Whether every text in which `word` stands between whitespace (or an end) is refused as an
+    amount, and not for its currency.
+
+    True only for ASCII letters that are no currency code, multiplier or both (`Acme`, `NaN`, `kk`):
+    such a word comes through NFKC and space grouping unchanged and is read as one word, which
+    `_word` refuses whatever surrounds it. So the /deal parser, looking for the longest amount at
+    the front, need not read on past a customer's name (`12500 Acme Corp`); other words say False.
+    """
+    if not (word.isascii() and word.isalpha()):
+        return False
+    try:
+        return _known_word(word, False, currency.upper()) is None
+    except InputError:
+        return True
+
+
 # --- internals -------------------------------------------------------------------------------------
 
 
@@ -185,6 +202,21 @@ def _show(text: str) -> str:
 
 
 def _parse(text: str, *, currency: str, spaced_multiplier: bool) -> Money:
+    """`read_amount`, but a plain whole number (`12500`: what most people type) skips the reader,
+    which would find one number, no currency and no multiplier, and give the same amount."""
+    if _PLAIN_WHOLE.fullmatch(text):
+        return Money(Decimal(f"{text}.00"), currency)  # exact, whatever the decimal context
+    return read_amount(text, currency=currency, spaced_multiplier=spaced_multiplier)
+
+
+# Whole numbers without leading zeros below MAX_AMOUNT: no check of the reader can refuse them.
+_PLAIN_WHOLE = re.compile(r"[1-9][0-9]{0,11}")
+
+
+def read_amount(text: str, *, currency: str, spaced_multiplier: bool) -> Money:
+    """The amount reader behind `parse_amount` (`spaced_multiplier=True`) and `parse_amount_strict`,
+    every rule applied: the reference their shortcut for plain whole numbers follows."""
+    currency = currency.upper()
     if (lookalike := first_lookalike(text)) is not None:
         raise _error(
             f"{describe(lookalike)} isn't one of the digits 0-9. Write the amount with 0-9 only, like 12500.",
@@ -289,6 +321,18 @@ def _currency_code(word: str, currency: str) -> str | None:
 
 def _word(raw: str, spaced: bool, currency: str) -> list[_Part]:
     """Split a run of letters into a currency code and/or a multiplier (`usd`, `k`, `kusd`, `万元`)."""
+    parts = _known_word(raw, spaced, currency)
+    if parts is None:
+        raise _error(
+            f"“{_show(raw)}” isn't a number, currency or multiplier I know. "
+            "Write the amount like 12500, 12.5k or 12,500.",
+            currency,
+        )
+    return parts
+
+
+def _known_word(raw: str, spaced: bool, currency: str) -> list[_Part] | None:
+    """`_word`'s parts, or None for a word that is none of them; raises for NaN and two multipliers."""
     lower = raw.lower()
     if lower in _NOT_NUMBERS:
         raise _error("The amount must be an actual number, like 12500 (not NaN or infinity).", currency)
@@ -299,18 +343,17 @@ def _word(raw: str, spaced: bool, currency: str) -> list[_Part]:
         return [_Part("mult", raw, spaced, factor=_MULTIPLIERS[lower])]
     for cut in range(1, len(lower)):
         head, tail = lower[:cut], lower[cut:]
+        if head not in _MULTIPLIERS:
+            continue
         code = _currency_code(tail, currency)
-        if head in _MULTIPLIERS and code is not None:
+        if code is not None:
             return [
                 _Part("mult", raw[:cut], spaced, factor=_MULTIPLIERS[head]),
                 _Part("cur", raw[cut:], False, code=code),
             ]
-        if head in _MULTIPLIERS and (tail in _MULTIPLIERS or _all_multipliers(tail)):
+        if tail in _MULTIPLIERS or _all_multipliers(tail):
             raise _error("Use only one multiplier (k, m, bn, 万 or 亿), like 12.5k or 1.2m.", currency)
-    raise _error(
-        f"“{_show(raw)}” isn't a number, currency or multiplier I know. Write the amount like 12500, 12.5k or 12,500.",
-        currency,
-    )
+    return None
 
 
 def _all_multipliers(text: str) -> bool:

@@ -31,7 +31,9 @@ def is_lookalike(ch: str) -> bool:
 
 
 def first_lookalike(text: str) -> str | None:
-    """The first look-alike character in `text`, or None."""
+    """The first look-alike character in `text`, or None (at once for ASCII, which has none)."""
+    if text.isascii():
+        return None
     return next((ch for ch in text if is_lookalike(ch)), None)
 
 

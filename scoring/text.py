@@ -117,7 +117,12 @@ def _meaningless(text: str) -> list[int]:
 
 
 def strip_invisible(text: str) -> str:
-    """`text` without the invisible characters that carry no meaning where they stand."""
+    """`text` without the invisible characters that carry no meaning where they stand.
+
+    No ASCII character is invisible, so ASCII text, most of what people type, is returned as it is
+    without looking at each character."""
+    if text.isascii():
+        return text
     drop = set(_meaningless(text))
     return "".join(ch for i, ch in enumerate(text) if i not in drop) if drop else text
 

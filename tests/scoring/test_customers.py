@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.customers import MATCH_CUTOFF, KeyIndex, best_matches, close_matches, fewest_matches, name_key
+from scoring.customers import (
+    MATCH_CUTOFF,
+    KeyIndex,
+    best_matches,
+    close_matches,
+    fewest_matches,
+    name_key,
+    unicode_name_key,
+)
 from scoring.text import is_invisible
 
 FAST = settings(max_examples=300, deadline=None, database=None)
@@ -74,6 +82,17 @@ def test_a_dropped_separator_cannot_leave_the_key_unstable() -> None:
 def test_a_key_is_its_own_key(text: str) -> None:
     key = name_key(text)
     assert name_key(key) == key
+
+
+@FAST
+@given(st.one_of(st.text(alphabet=st.characters(max_codepoint=0x7F)), st.text()))
+def test_the_ascii_shortcut_gives_the_key_the_unicode_rules_give(text: str) -> None:
+    assert name_key(text) == unicode_name_key(text)
+
+
+def test_every_ascii_character_is_kept_or_dropped_as_the_unicode_rules_say() -> None:
+    every = "".join(map(chr, range(0x80)))
+    assert name_key(every) == unicode_name_key(every) == string.digits + 2 * string.ascii_lowercase
 
 
 ascii_name = st.text(alphabet=string.ascii_letters + string.digits + " ", min_size=1, max_size=30)

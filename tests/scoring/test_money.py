@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import string
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.errors import InputError
-from scoring.money import MAX_AMOUNT, CurrencyMismatch, Money, format_amount, parse_amount, parse_amount_strict
+from scoring.money import (
+    MAX_AMOUNT,
+    CurrencyMismatch,
+    Money,
+    format_amount,
+    parse_amount,
+    parse_amount_strict,
+    read_amount,
+    spoils_an_amount,
+)
 
 FAST = settings(max_examples=300, deadline=None, database=None)
 
@@ -246,6 +258,72 @@ def test_an_accepted_amount_is_always_positive_and_within_the_limit(text: str, c
     assert Decimal(0) < money.amount <= MAX_AMOUNT
     assert money.amount == money.amount.quantize(Decimal("0.01"))
     assert money.currency == currency
+
+
+def _outcome(read: Callable[[], Money]) -> tuple[str, str]:
+    """An amount with its exponent (`12500.00`, not just its value), or the refusal's class and message."""
+    try:
+        money = read()
+    except InputError as error:
+        return type(error).__name__, error.message
+    return str(money.amount), money.currency
+
+
+@FAST
+@given(
+    st.one_of(
+        st.integers(min_value=0, max_value=10 * int(MAX_AMOUNT)).map(str),
+        st.text(alphabet="0123456789 ,.k$-", max_size=16),
+        amountish,
+    ),
+    st.sampled_from(["USD", "usd", "EUR", "JPY"]),
+)
+def test_the_shortcut_for_whole_numbers_reads_what_the_full_reader_reads(text: str, currency: str) -> None:
+    for spaced, parse in ((True, parse_amount), (False, parse_amount_strict)):
+        expected = _outcome(partial(read_amount, text, currency=currency, spaced_multiplier=spaced))
+        assert _outcome(partial(parse, text, currency=currency)) == expected
+
+
+@pytest.mark.parametrize("text", ["1", "12500", "999999999999", "1000000000000", "1000000000001", "0", "012"])
+def test_whole_numbers_around_the_shortcuts_edges_read_as_the_full_reader_reads(text: str) -> None:
+    expected = _outcome(partial(read_amount, text, currency="USD", spaced_multiplier=False))
+    assert _outcome(partial(parse_amount_strict, text, currency="USD")) == expected
+
+
+@pytest.mark.parametrize(
+    ("word", "spoils"),
+    [("Acme", True), ("NaN", True), ("kk", True), ("usd", False), ("k", False), ("kusd", False), ("Ltd", True)]
+    + [("EUR", False), ("RMB", False), ("万", False), ("Acmé", False), ("12", False), ("7-Eleven", False)],
+)
+def test_a_word_spoils_an_amount_when_it_is_ascii_letters_and_no_currency_or_multiplier(
+    word: str, spoils: bool
+) -> None:
+    assert spoils_an_amount(word, currency="USD") is spoils
+
+
+WHITESPACE = [" ", "  ", "\t", "\u00a0", "\u3000", "\u2028", "\x1c", "\x85", "\u1680"]
+
+
+@FAST
+@given(
+    amountish,
+    st.sampled_from(WHITESPACE),
+    st.one_of(st.text(alphabet=string.ascii_letters, min_size=1, max_size=6), st.sampled_from(["NaN", "kk", "bnk"])),
+    st.one_of(st.none(), st.tuples(st.sampled_from(WHITESPACE), amountish).map("".join)),
+    st.sampled_from(["USD", "EUR", "CNY", "JPY", "usd"]),
+)
+def test_a_word_that_spoils_an_amount_spoils_every_text_it_stands_in(
+    before: str, space: str, word: str, after: str | None, currency: str
+) -> None:
+    """What lets the /deal parser stop reading at a customer's name: no text around such a word
+    makes an amount, or even a currency mismatch."""
+    if not spoils_an_amount(word, currency=currency):
+        return
+    text = f"{before}{space}{word}{after or ''}"
+    for parse in (parse_amount, parse_amount_strict):
+        with pytest.raises(InputError) as caught:
+            parse(text, currency=currency)
+        assert not isinstance(caught.value, CurrencyMismatch)
 
 
 # --- digits grouped with spaces, and digit look-alikes ----------------------------------------------

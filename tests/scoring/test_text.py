@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 from datetime import date
 
@@ -10,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.errors import FieldErrors
-from scoring.requests import activity_from_fields, clean_text, deal_from_fields
+from scoring.numerals import first_lookalike, is_lookalike
+from scoring.requests import Problem, activity_from_fields, clean_text, deal_from_fields
 from scoring.text import describe, escape, fold, invisible_problem, is_invisible, strip_invisible, unlink
 
 FAST = settings(max_examples=300, deadline=None, database=None)
@@ -109,6 +111,13 @@ def test_an_invisible_character_never_makes_a_different_folded_name(text: str, c
     assert fold(text[:at] + ch + text[at:]) == fold(text)
 
 
+def test_no_ascii_character_is_invisible_or_a_look_alike_so_ascii_text_is_passed_through() -> None:
+    ascii_text = "".join(map(chr, range(0x80)))
+    assert not any(is_invisible(ch) or is_lookalike(ch) for ch in ascii_text)
+    assert strip_invisible(ascii_text) is ascii_text
+    assert first_lookalike(ascii_text) is None
+
+
 def test_a_refusal_names_the_invisible_character() -> None:
     problem = invisible_problem("Or\u200bbit", what="product line name")
     assert problem is not None
@@ -159,6 +168,37 @@ def test_free_text_drops_invisible_characters_but_keeps_an_emojis_joiner() -> No
 def test_a_text_direction_override_is_still_refused_not_dropped() -> None:
     with pytest.raises(Exception, match="U\\+202E"):
         clean_text("Acme \u202eproC", what="The customer name", field="customer")
+
+
+TEXT_DIRECTION = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def test_the_control_characters_are_c0_del_and_c1() -> None:
+    """What the free-text rules' one-regex control check relies on, over every code point."""
+    controls = [ch for ch in map(chr, range(sys.maxunicode + 1)) if unicodedata.category(ch) == "Cc"]
+    assert controls == [chr(code) for code in [*range(0x20), *range(0x7F, 0xA0)]]
+
+
+def _refusal(ch: str, *, multiline: bool) -> str | None:
+    try:
+        clean_text(f"a{ch}b", what="The text", field=None, multiline=multiline)
+    except Problem as problem:
+        return problem.message
+    return None
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+def test_free_text_refuses_exactly_the_text_direction_and_control_characters(multiline: bool) -> None:
+    for ch in map(chr, range(0x10000)):  # past the BMP there is neither
+        refusal = _refusal(ch, multiline=multiline)
+        if ch in TEXT_DIRECTION:
+            assert refusal is not None and f"text-direction character (U+{ord(ch):04X})" in refusal
+        elif unicodedata.category(ch) == "Cc" and not (multiline and ch in "\n\t\r"):
+            single_line = ch in "\n\r" and not multiline
+            expected = "must be on one line" if single_line else f"control character (U+{ord(ch):04X})"
+            assert refusal is not None and expected in refusal, ch
+        else:
+            assert refusal is None, ch
 
 
 def test_invisible_characters_can_not_hide_a_name_or_a_note_in_a_form() -> None:
