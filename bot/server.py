@@ -47,7 +47,7 @@ def build(settings: Settings, config: PacerConfig, *, start_sender: bool = True)
     assert settings.slack_bot_token is not None
     deps = build_deps(
         config=config,
-        db=Database(settings.database_url),
+        db=Database(settings.database_url, checkpoint_in_background=True),
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         outbox_per_minute=settings.pacer_outbox_per_minute,

@@ -12,6 +12,7 @@ the DBAPI connection without the Session and execution layer (`bot.store.direct`
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -25,14 +26,17 @@ from sqlmodel import Session
 
 from bot.store.direct import Direct, Tracer
 
+logger = logging.getLogger(__name__)
 
-def make_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> Engine:
+
+def make_engine(url: str, *, immediate: bool = True, autocheckpoint: bool = True, **kwargs: Any) -> Engine:
     """An engine tuned for Pacer's short transactions.
 
     SQLite: WAL (readers never block the writer), synchronous=NORMAL (durable at checkpoints,
     safe with WAL), foreign keys on, a 5 s busy timeout, and — for the writing engine —
     `BEGIN IMMEDIATE`, so a transaction that reads before it writes waits for the lock up front
-    instead of failing with "database is locked" when it tries to upgrade.
+    instead of failing with "database is locked" when it tries to upgrade. `autocheckpoint=False`
+    leaves WAL checkpoints to a `Checkpointer`.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -42,14 +46,14 @@ def make_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> Engine:
             poolclass=NullPool if parsed.database in (None, "", ":memory:") else None,
             **kwargs,
         )
-        _tune_sqlite(engine, immediate=immediate)
+        _tune_sqlite(engine, immediate=immediate, autocheckpoint=autocheckpoint)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 
 
-def _tune_sqlite(engine: Engine, *, immediate: bool) -> None:
+def _tune_sqlite(engine: Engine, *, immediate: bool, autocheckpoint: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
@@ -58,6 +62,8 @@ def _tune_sqlite(engine: Engine, *, immediate: bool) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        if not autocheckpoint:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -96,16 +102,91 @@ class WriteGate:
         return self._fd
 
 
-class Database:
-    """Owns the engines; `transaction()` is the unit of work: commit on success, roll back on error."""
+class Checkpointer:
+    """Runs a SQLite database's WAL checkpoints on a thread of their own, off the request path.
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    By default the commit that takes the write-ahead log past 1,000 pages checkpoints it: copies the
+    pages into the database file and syncs both, several milliseconds of that request's time — the
+    slowest 1% of `/deal`. A serving process's writers turn that off (`wal_autocheckpoint=0`) and
+    this thread checkpoints instead, at most every `INTERVAL` seconds and only after a commit, in
+    PASSIVE mode (it never waits for, nor blocks, readers and writers). It starts with the first
+    commit of the process that writes (so never before a fork); `stop` runs a last checkpoint.
+    """
+
+    INTERVAL = 0.1
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self.dirty = False
+        self.checkpoints = 0  # how many ran (tests and benchmarks read it)
+
+    def committed(self) -> None:
+        """A write transaction committed: checkpoint soon."""
+        self.dirty = True
+        if self._thread is None or self._pid != os.getpid():
+            self._start()
+
+    def _start(self) -> None:
+        with self._lock:
+            if (self._thread is None or self._pid != os.getpid()) and not self._stopping.is_set():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="pacer-checkpoints", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.INTERVAL):
+            if self.dirty:
+                self.dirty = False
+                try:
+                    self.checkpoint()
+                except Exception:  # a busy or broken database: the next commit tries again
+                    logger.warning("WAL checkpoint failed", exc_info=True)
+                    self.dirty = True
+
+    def checkpoint(self) -> None:
+        pooled = self._engine.raw_connection()
+        try:
+            cursor = pooled.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            cursor.fetchall()
+            cursor.close()
+        finally:
+            pooled.close()
+        self.checkpoints += 1
+
+    def stop(self) -> None:
+        self._stopping.set()
+        thread = self._thread
+        if thread is not None and self._pid == os.getpid():
+            thread.join()
+            if self.dirty:
+                self.dirty = False
+                self.checkpoint()
+
+
+class Database:
+    """Owns the engines; `transaction()` is the unit of work: commit on success, roll back on error.
+
+    `checkpoint_in_background`: on a SQLite file, WAL checkpoints run on a thread of their own
+    (`Checkpointer`) instead of in whichever commit crosses SQLite's threshold — for serving processes.
+    """
+
+    def __init__(self, url: str, *, checkpoint_in_background: bool = False, **engine_kwargs: Any) -> None:
         self.url = url
+        parsed = make_url(url)
+        on_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+        background = checkpoint_in_background and on_file
+        if background:
+            engine_kwargs = {**engine_kwargs, "autocheckpoint": False}
         self.engine = make_engine(url, **engine_kwargs)
+        self.checkpointer = Checkpointer(self.engine) if background else None
         self._gate: WriteGate | None = None
         self._writing = threading.local()
         self.tracers: list[Tracer] = []  # see `direct_transaction`
-        parsed = make_url(url)
         if self.engine.dialect.name == "sqlite":
             self.read_engine = make_engine(url, immediate=False, **engine_kwargs)
             if parsed.database not in (None, "", ":memory:"):
@@ -150,6 +231,8 @@ class Database:
                     yield
         finally:
             self._writing.active = False
+        if self.checkpointer is not None:
+            self.checkpointer.committed()
 
     @contextmanager
     def _direct(self, engine: Engine, *, writes: bool) -> Iterator[Direct]:
@@ -175,6 +258,8 @@ class Database:
             yield session
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()
