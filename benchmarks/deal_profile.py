@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = tempfile.TemporaryDirectory(prefix="pacer-profile-")
     url = args.database_url or f"sqlite:///{workdir.name}/pacer.db"
-    db = Database(url)
+    db = Database(url, checkpoint_in_background=True)  # as pacer run's workers
     upgrade(db.engine)
     meter.watch(db.engine)
     db.tracers.append(meter.trace)

@@ -118,31 +118,31 @@ def look(
         day=day,
         since=now - DUPLICATE_WINDOW,
     )
-    looked = Looked(
+    found_customer = found.customer
+    replayed: DealLogged | None = None
+    suggestions: list[str] = []
+    twin: DealRecord | None = None
+    if found.replay_id is not None:
+        replayed = replay_in(session, caller, found.replay_id, config=config)
+    elif found_customer is None and not customer_ok:
+        suggestions = customer_index.suggest(session, workspace_id=workspace_id, name=request.customer, now=now)
+    elif found_customer is not None and not duplicate_ok:
+        twin = probable_duplicate(
+            owner_user_id=caller.user_id, customer=found_customer.name, money=request.money, recent=found.twins, now=now
+        )
+    return Looked(
         request=request,
         source_key=source_key,
         now=now,
         duplicate_ok=duplicate_ok,
         customer_ok=customer_ok,
         book=book,
-        replayed=None,
-        customer=found.customer,
-        suggestions=[],
-        twin=None,
-        known_before=found.customer is not None and found.known_before,
+        replayed=replayed,
+        customer=found_customer,
+        suggestions=suggestions,
+        twin=twin,
+        known_before=found_customer is not None and found.known_before,
     )
-    if found.replay_id is not None:
-        return replace(looked, replayed=replay_in(session, caller, found.replay_id, config=config))
-    customer = found.customer
-    if customer is None and not customer_ok:
-        suggestions = customer_index.suggest(session, workspace_id=workspace_id, name=request.customer, now=now)
-        return replace(looked, suggestions=suggestions)
-    if customer is not None and not duplicate_ok:
-        twin = probable_duplicate(
-            owner_user_id=caller.user_id, customer=customer.name, money=request.money, recent=found.twins, now=now
-        )
-        return replace(looked, twin=twin)
-    return looked
 
 
 def log_deal(

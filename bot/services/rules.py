@@ -37,9 +37,19 @@ SOURCE = Source.ADMIN
 
 
 def base_rules(config: PacerConfig) -> RuleSet:
-    """Version 0: the rules pacer.yml publishes."""
+    """Version 0: the rules pacer.yml publishes (built once per config: every request asks)."""
+    known = _BASES.get(id(config))
+    if known is not None and known[0] is config:
+        return known[1]
     lines = tuple(ProductLine(name=line.name, premium=line.premium) for line in config.product_lines)
-    return RuleSet(version=0, effective_from=None, recognition=config.recognition, product_lines=lines)
+    base = RuleSet(version=0, effective_from=None, recognition=config.recognition, product_lines=lines)
+    if len(_BASES) >= 64:  # configs are few (one per process, a few in tests)
+        _BASES.clear()
+    _BASES[id(config)] = (config, base)  # the config is kept, so its id is not reused while here
+    return base
+
+
+_BASES: dict[int, tuple[PacerConfig, RuleSet]] = {}
 
 
 def book(session: Tx, *, workspace_id: int, config: PacerConfig) -> RuleBook:

@@ -59,14 +59,14 @@ class _Statements:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._compiled: dict[tuple[int, str, frozenset[str]], tuple[ClauseElement, _Compiled]] = {}
+        self._compiled: dict[tuple[int, str, tuple[str, ...]], tuple[ClauseElement, _Compiled]] = {}
 
-    def get(self, statement: ClauseElement, dialect: Dialect, keys: frozenset[str]) -> _Compiled:
+    def get(self, statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
         key = (id(statement), dialect.name, keys)
         found = self._compiled.get(key)
         if found is not None and found[0] is statement:
             return found[1]
-        compiled = _compile(statement, dialect, keys)
+        compiled = _compile(statement, dialect, frozenset(keys))
         with self._lock:
             if len(self._compiled) >= self.LIMIT:
                 self._compiled.clear()
@@ -167,13 +167,14 @@ class Direct:
         if parameters is not None and not isinstance(parameters, dict):
             raise NotImplementedError("one row of parameters at a time here; run executemany in a Session")
         given = parameters or {}
-        compiled = _STATEMENTS.get(statement, self.dialect, frozenset(given))
-        values = {**compiled.fixed, **given}
+        compiled = _STATEMENTS.get(statement, self.dialect, tuple(given))  # a call site passes its keys in one order
+        values = {**compiled.fixed, **given} if compiled.fixed else dict(given)
         for name, process in compiled.binds:
             if name in values:
                 values[name] = process(values[name])  # type: ignore[misc]
-        bound: Any = values if compiled.order is None else tuple(values[name] for name in compiled.order)
-        self._trace(compiled.sql)
+        bound: Any = values if compiled.order is None else [values[name] for name in compiled.order]
+        if self._tracers:
+            self._trace(compiled.sql)
         cursor = self._cursor
         try:
             cursor.execute(compiled.sql, bound)
