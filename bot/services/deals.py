@@ -170,7 +170,7 @@ def log_deal(
     for the wins channel.
     """
     if looked is None:
-        with db.reading() as session:
+        with db.direct_reading() as session:
             looked = look(
                 session,
                 caller,
