@@ -31,14 +31,17 @@ class CustomerRef(NamedTuple):
     name: str
 
 
+_KEYS_AND_NAMES = select(Customer.name_key, Customer.name).where(Customer.workspace_id == bindparam("workspace_id"))
+
+
 def find_ref(session: Tx, *, workspace_id: int, name: str) -> CustomerRef | None:
     """The customer this name means (any spelling), as id and canonical name — one indexed read."""
     found = session.connection().execute(_BY_KEY, {"workspace_id": workspace_id, "name_key": name_key(name)}).first()
     return None if found is None else CustomerRef(int(found[0]), str(found[1]))
 
 
-def keys_and_names(session: Session, *, workspace_id: int) -> list[tuple[str, str]]:
-    rows = session.exec(select(Customer.name_key, Customer.name).where(Customer.workspace_id == workspace_id))
+def keys_and_names(session: Tx, *, workspace_id: int) -> list[tuple[str, str]]:
+    rows = session.connection().execute(_KEYS_AND_NAMES, {"workspace_id": workspace_id})
     return [(key, name) for key, name in rows]
 
 
