@@ -44,6 +44,7 @@ class _Compiled:
     sql: str
     order: tuple[str, ...] | None  # positional paramstyle: bind names in order; None: named
     fixed: dict[str, Any]  # values bound in the statement itself, and scalar column defaults
+    generated: tuple[tuple[str, Callable[[Any], Any]], ...]  # column defaults computed per row
     binds: tuple[tuple[str, Processor], ...]  # name → SQLAlchemy's bind processor, where there is one
     row: type | None  # a named tuple of the result columns (None: no result rows)
     results: tuple[Processor, ...]
@@ -89,20 +90,20 @@ def _compile(statement: ClauseElement, dialect: Dialect, keys: frozenset[str]) -
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
             binds.append((name, processor))
+    generated: list[tuple[str, Callable[[Any], Any]]] = []
     for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
-        fixed[column.key] = _default(column)
+        default = column.default
+        if default is not None and default.is_scalar:
+            fixed[column.key] = default.arg
+        elif default is not None and default.is_callable:  # called with no context, as SQLAlchemy wraps one
+            generated.append((column.key, default.arg))
+        else:
+            raise NotImplementedError(f"{column} has no value and no plain default: give it one")
     columns = list(getattr(statement, "exported_columns", ()))
     row = namedtuple("Row", [c.key or f"c{i}" for i, c in enumerate(columns)], rename=True) if columns else None
     results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
     order = tuple(compiled.positiontup) if compiled.positional else None
-    return _Compiled(compiled.string, order, fixed, tuple(binds), row, results)
-
-
-def _default(column: Any) -> Any:
-    default = column.default
-    if default is None or not (default.is_scalar or default.is_callable):
-        raise NotImplementedError(f"{column} has no value and no plain default: give it one")
-    return default.arg if default.is_scalar else default.arg(None)
+    return _Compiled(compiled.string, order, fixed, tuple(generated), tuple(binds), row, results)
 
 
 class Result:
@@ -169,6 +170,9 @@ class Direct:
         given = parameters or {}
         compiled = _STATEMENTS.get(statement, self.dialect, tuple(given))  # a call site passes its keys in one order
         values = {**compiled.fixed, **given} if compiled.fixed else dict(given)
+        for name, make in compiled.generated:
+            if name not in given:
+                values[name] = make(None)
         for name, process in compiled.binds:
             if name in values:
                 values[name] = process(values[name])  # type: ignore[misc]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -190,3 +191,25 @@ def test_tracers_see_each_transaction_from_begin_to_commit(db):
     assert [sql.split()[0] for _, sql in seen] == expected
     writer = next(t for t, sql in seen if sql.startswith("UPDATE"))
     assert all(t is writer for t, sql in seen[: len(expected) // 2]) and seen[-1][0] is not writer
+
+
+def test_column_defaults_are_scalar_once_and_callable_per_row(db):
+    made = iter(range(1, 100))
+    probe = Table(
+        "direct_defaults_probe",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("kind", String(10), default="plain"),
+        Column("serial", Integer, default=lambda: next(made)),
+    )
+    probe.create(db.engine)
+    try:
+        with db.direct_transaction() as direct:
+            for _ in range(2):
+                direct.execute(probe.insert(), {})
+            direct.execute(probe.insert(), {"kind": "given", "serial": 50})
+        with db.reading() as session:
+            rows = session.connection().execute(probe.select().order_by(probe.c.id)).all()
+        assert [(r.kind, r.serial) for r in rows] == [("plain", 1), ("plain", 2), ("given", 50)]
+    finally:
+        probe.drop(db.engine)
