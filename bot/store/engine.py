@@ -178,19 +178,18 @@ class Database:
     def __init__(self, url: str, *, checkpoint_in_background: bool = False, **engine_kwargs: Any) -> None:
         self.url = url
         parsed = make_url(url)
-        on_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+        path = parsed.database if parsed.get_backend_name() == "sqlite" else None
+        on_file = path not in (None, "", ":memory:")
         background = checkpoint_in_background and on_file
         if background:
             engine_kwargs = {**engine_kwargs, "autocheckpoint": False}
         self.engine = make_engine(url, **engine_kwargs)
         self.checkpointer = Checkpointer(self.engine) if background else None
-        self._gate: WriteGate | None = None
+        self._gate = WriteGate(os.path.abspath(path)) if path and on_file else None
         self._writing = threading.local()
         self.tracers: list[Tracer] = []  # see `direct_transaction`
         if self.engine.dialect.name == "sqlite":
             self.read_engine = make_engine(url, immediate=False, **engine_kwargs)
-            if parsed.database not in (None, "", ":memory:"):
-                self._gate = WriteGate(os.path.abspath(parsed.database))
         else:
             self.read_engine = self.engine
 
